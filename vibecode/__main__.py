@@ -1,0 +1,5 @@
+import sys
+
+from vibecode.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Local storage: one SQLite database in the user's data folder."""
