@@ -1,0 +1,62 @@
+"""The static check that runs before any trial run."""
+
+from __future__ import annotations
+
+from vibecode.make import static_check
+from vibecode.make.check import add_missing_call
+
+
+def kinds(source: str, **kw) -> list[str]:
+    return [p.kind for p in static_check(source, **kw)]
+
+
+def test_good_program_has_no_problems():
+    src = "import random\nimport math\nn = random.randint(1, 6)\nprint('You rolled', n, math.sqrt(n))\n"
+    assert static_check(src) == []
+
+
+def test_syntax_error_names_the_line():
+    problems = static_check("print('hi')\nif x\n    print(2)\n")
+    assert [p.kind for p in problems] == ["syntax"]
+    assert problems[0].line == 2
+    assert "SyntaxError" in problems[0].detail
+
+
+def test_non_stdlib_import():
+    problems = static_check("import numpy as np\nprint(np.zeros(3))\n")
+    assert [p.kind for p in problems] == ["import"]
+    assert "numpy" in problems[0].message
+
+
+def test_network_and_window_modules():
+    assert kinds("import urllib.request\nprint(urllib.request.urlopen('x'))\n") == ["network"]
+    assert kinds("from socket import socket\nprint(socket())\n") == ["network"]
+    assert kinds("import tkinter\nprint(tkinter.Tk())\n") == ["window"]
+
+
+def test_file_use_is_refused_unless_the_lesson_allows_it():
+    src = "with open('scores.txt', 'w') as f:\n    f.write('1')\nprint('saved')\n"
+    assert kinds(src) == ["files"]
+    assert kinds(src, allow_files=True) == []
+    assert kinds("from pathlib import Path\nPath('a.txt').write_text('x')\nprint(1)\n") == ["files", "files"]
+
+
+def test_other_programs_and_hidden_code():
+    assert kinds("import subprocess\nsubprocess.run(['ls'])\n") == ["programs"]
+    assert kinds("import os\nos.system('rm -rf /')\nprint(1)\n") == ["programs"]
+    assert kinds("import os\nos.system('cls')\nprint(1)\n") == []
+    assert kinds("print(eval(input()))\n") == ["danger"]
+
+
+def test_program_that_never_does_anything():
+    assert kinds("def helper(x):\n    return x\n") == ["nothing"]
+    assert kinds("") == ["empty"]
+
+
+def test_missing_main_call_is_added():
+    src = "def main():\n    print('hi')\n"
+    fixed = add_missing_call(src)
+    assert fixed.endswith("main()\n")
+    assert static_check(fixed) == []
+    already = "def main():\n    print('hi')\n\nmain()\n"
+    assert add_missing_call(already) == already

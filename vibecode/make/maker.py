@@ -1,0 +1,453 @@
+"""The pipeline: idea -> prompt -> stream -> extract -> static check -> trial run -> retry -> result.
+
+A first answer is greedy. When it fails (no code, a check problem, or an error in the trial run)
+up to two more attempts follow, each either a repair turn (the program and the error in plain
+words go back to the model) or a fresh sample (the same prompt, sampled with a little
+temperature). Which one is used is ``retry``: "fresh", "repair" or "mixed" (see
+``DEFAULT_RETRY`` for the measured reason behind the default).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import io
+import logging
+import re
+import threading
+import time
+import tokenize
+from typing import Callable
+
+from sandbox import Limits, RunResult, run_program
+from vibecode.lm.base import Backend, ChatMessage, EngineError, GenerateOptions
+from vibecode.safety import check_idea, clean_output
+
+from . import prompts
+from .check import Problem, add_missing_call, static_check
+from .extract import is_cut_off, split_answer
+from .types import AttemptRecord, MakeEvent, MakeRequest, MakeResult
+from .words import child_explanation, idea_problem, problem_words, run_error_words
+
+log = logging.getLogger("vibecode.make")
+
+MAX_ATTEMPTS = 3
+DEFAULT_RETRY = "fresh"
+DEFAULT_EXAMPLES = 1
+FRESH_TEMPERATURE = 0.7
+MAX_NEW_TOKENS = 700
+REPEAT_LINES_LIMIT = 6  # the same line this many times in a row: a greedy repetition loop
+
+EventSink = Callable[[MakeEvent], None] | None
+
+
+class Cancelled(Exception):
+    """The child pressed stop."""
+
+
+@dataclasses.dataclass
+class _Attempt:
+    answer: str
+    prose: str
+    program: str | None
+    problems: list[Problem]
+    trial: RunResult | None
+    stats_prompt: int
+    stats_completion: int
+    seconds: float
+    tokens_per_second: float
+
+    @property
+    def trial_ok(self) -> bool:
+        return self.trial is not None and trial_fine(self.trial)
+
+    def rank(self) -> int:
+        """How good this attempt is: 0 no code, 1 check problems, 2 trial failed, 3 ran fine."""
+        if not self.program:
+            return 0
+        if any(p.kind != "forgot" for p in self.problems):
+            return 1
+        if not self.trial_ok:
+            return 2
+        return 3 if not self.problems else 2
+
+
+def trial_fine(run: RunResult) -> bool:
+    """A trial run is fine when it ended normally, or only because the scripted input ran out."""
+    return bool(run.ok or getattr(run, "ran_out_of_input", False))
+
+
+class Maker:
+    """Turns a child's idea into a checked, trial-run program using one model backend."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        limits: Limits | None = None,
+        retry: str = DEFAULT_RETRY,
+        examples: int = DEFAULT_EXAMPLES,
+        max_attempts: int = MAX_ATTEMPTS,
+        max_new_tokens: int = MAX_NEW_TOKENS,
+    ) -> None:
+        if retry not in ("fresh", "repair", "mixed", "none"):
+            raise ValueError(f"unknown retry strategy {retry!r}")
+        self.backend = backend
+        self.limits = limits or Limits()
+        self.retry = retry
+        self.examples = examples
+        self.max_attempts = 1 if retry == "none" else max_attempts
+        self.max_new_tokens = max_new_tokens
+        self._cancel = threading.Event()
+
+    # ----------------------------------------------------------------- public
+    def cancel(self) -> None:
+        """Stop whatever is running now; the call in progress returns a kind 'stopped' result."""
+        self._cancel.set()
+        try:
+            self.backend.cancel()
+        except Exception:  # the backend may already be gone; stopping must never fail
+            log.exception("backend.cancel failed")
+
+    def make(self, request: MakeRequest, on_event: EventSink = None) -> MakeResult:
+        """Write (or change) a program for the child's idea. Never raises for bad input."""
+        self._cancel.clear()
+        started = time.monotonic()
+        emit = _emitter(on_event)
+        trouble = idea_problem(request.idea)
+        if trouble:
+            return self._finish(emit, _empty_result(trouble), started)
+        verdict = check_idea(request.idea)
+        if not verdict.allowed:
+            result = _empty_result(verdict.message or "Let's make something else. How about a game or a shop?")
+            result.refused = True
+            return self._finish(emit, result, started)
+        notice = verdict.message  # e.g. a gentle warning about personal details
+        base = prompts.make_messages(
+            request.idea[: 1500],
+            current_program=request.current_program,
+            conversation=request.conversation,
+            contract=request.contract,
+            allow_files=request.allow_files,
+            examples=self.examples,
+        )
+        inputs = list(request.trial_inputs) if request.trial_inputs is not None else list(prompts.GENERIC_TRIAL_INPUTS)
+        try:
+            result = self._attempts(base, request, inputs, emit)
+        except Cancelled:
+            result = _empty_result("Stopped. Change your idea or press Make to try again.")
+        except EngineError as exc:
+            log.error("make: engine error: %s (%s)", exc.message, exc.details)
+            result = _empty_result(exc.message)
+        except Exception:
+            log.exception("make failed")
+            result = _empty_result(
+                "Something went wrong inside vibecode while writing your program. Please try again in a moment."
+            )
+        if notice and not result.refused:
+            result.message = f"{notice} {result.message}".strip()
+        return self._finish(emit, result, started)
+
+    def repair(self, program: str, run: RunResult, on_event: EventSink = None) -> MakeResult:
+        """"Help me fix it": send the child's program and what went wrong, get a fixed program."""
+        self._cancel.clear()
+        started = time.monotonic()
+        emit = _emitter(on_event)
+        error = run_error_words(run, [], program) if not trial_fine(run) else (
+            "It runs, but it doesn't do what I wanted. Please check it for mistakes."
+        )
+        base = prompts.fix_request_messages(program, error)
+        request = MakeRequest(idea="fix my program", current_program=program)
+        try:
+            result = self._attempts(base, request, list(prompts.GENERIC_TRIAL_INPUTS), emit, first_kind="repair")
+        except Cancelled:
+            result = _empty_result("Stopped. Press Help me fix it to try again.")
+        except EngineError as exc:
+            log.error("repair: engine error: %s (%s)", exc.message, exc.details)
+            result = _empty_result(exc.message)
+        except Exception:
+            log.exception("repair failed")
+            result = _empty_result("Something went wrong inside vibecode while fixing your program. Please try again.")
+        return self._finish(emit, result, started)
+
+    def explain(self, program: str, part: str | None = None, on_event: EventSink = None) -> str:
+        """"What does this do?": a few short, simple sentences about the program (or one part)."""
+        self._cancel.clear()
+        emit = _emitter(on_event)
+        if not program or not program.strip():
+            return "There is no program yet. Tell me your idea and I'll help you make one!"
+        emit(MakeEvent("status", "Reading your program..."))
+        options = _options(max_new_tokens=160, stop_at_code_end=False)
+        try:
+            text, _ = self._stream(prompts.explain_messages(program[:6000], part), options, emit, attempt=1)
+        except Cancelled:
+            return "Stopped."
+        except EngineError as exc:
+            return exc.message
+        except Exception:
+            log.exception("explain failed")
+            return "I couldn't read the program just now. Please try again in a moment."
+        text = re.sub(r"```.*?(```|$)", "", text, flags=re.S)
+        text = re.sub(r"[*_`#]+", "", text)
+        text = re.sub(r"\s+", " ", text).strip()
+        sentences = re.split(r"(?<=[.!?])\s+", text)
+        short = " ".join(sentences[:4]).strip()
+        if short and not short.endswith((".", "!", "?")):
+            short = short.rsplit(".", 1)[0] + "." if "." in short else short + "."
+        short = clean_output(short).text if short else ""
+        result = short or "This program asks you things and prints answers. Try running it to see!"
+        emit(MakeEvent("done", result))
+        return result
+
+    # ---------------------------------------------------------------- helpers
+    def _finish(self, emit, result: MakeResult, started: float) -> MakeResult:
+        result.seconds = time.monotonic() - started
+        emit(MakeEvent("done", result.message, attempt=result.attempts, data=result))
+        return result
+
+    def _attempts(
+        self,
+        base: list[ChatMessage],
+        request: MakeRequest,
+        inputs: list[str],
+        emit,
+        first_kind: str = "first",
+    ) -> MakeResult:
+        attempts: list[_Attempt] = []
+        records: list[AttemptRecord] = []
+        prompt_tokens = completion_tokens = 0
+        for number in range(1, self.max_attempts + 1):
+            if self._cancel.is_set():
+                raise Cancelled
+            kind = first_kind if number == 1 else self._retry_kind(attempts[-1], number)
+            messages, options = self._plan(kind, number, base, attempts)
+            emit(MakeEvent("attempt", _attempt_words(number, kind), attempt=number))
+            t0 = time.monotonic()
+            answer, stats = self._stream(messages, options, emit, attempt=number)
+            attempt = self._check(answer, request, inputs, emit, number)
+            attempt.seconds = time.monotonic() - t0
+            if stats is not None:
+                attempt.stats_prompt, attempt.stats_completion = stats.prompt_tokens, stats.completion_tokens
+                attempt.tokens_per_second = stats.tokens_per_second
+            prompt_tokens += attempt.stats_prompt
+            completion_tokens += attempt.stats_completion
+            attempts.append(attempt)
+            records.append(
+                AttemptRecord(
+                    number=number, kind=kind, answer=answer, program=attempt.program,
+                    problems=[str(p) for p in attempt.problems],
+                    trial_ok=None if attempt.trial is None else attempt.trial_ok,
+                    prompt_tokens=attempt.stats_prompt, completion_tokens=attempt.stats_completion,
+                    seconds=attempt.seconds, tokens_per_second=attempt.tokens_per_second,
+                )
+            )
+            if attempt.rank() == 3:
+                break
+        best = max(attempts, key=lambda a: (a.rank(), -attempts.index(a)))
+        result = self._result(best, request)
+        result.attempts = len(attempts)
+        result.prompt_tokens, result.completion_tokens = prompt_tokens, completion_tokens
+        result.attempt_log = records
+        return result
+
+    def _retry_kind(self, last: _Attempt, number: int) -> str:
+        if self.retry in ("fresh", "repair"):
+            return self.retry
+        # mixed: a runtime error has a precise message the model can act on; no code, a cut-off
+        # or repeating answer, or a syntax error is better answered by a new sample
+        if last.program and last.trial is not None and not last.trial_ok and number == 2:
+            return "repair"
+        return "fresh"
+
+    def _plan(self, kind: str, number: int, base: list[ChatMessage], attempts: list[_Attempt]):
+        if kind == "repair" and attempts and attempts[-1].program:
+            last = attempts[-1]
+            if last.problems:
+                words = problem_words(last.problems)
+            else:
+                words = run_error_words(last.trial, [], last.program) if last.trial else "It did not work."
+            return prompts.repair_messages(base, last.program, words), _options(self.max_new_tokens)
+        if kind in ("fresh", "repair") and number > 1:  # repair without a program is a fresh sample
+            return base, _options(self.max_new_tokens, temperature=FRESH_TEMPERATURE, seed=number, fresh=True)
+        return base, _options(self.max_new_tokens)
+
+    def _stream(self, messages: list[ChatMessage], options: GenerateOptions, emit, attempt: int):
+        """Run the model, passing chunks on; stop early on a repetition loop."""
+        pieces: list[str] = []
+        tokens = 0
+        looping = False
+        for chunk in self.backend.stream(messages, options):
+            if self._cancel.is_set():
+                self.backend.cancel()
+                continue  # drain, so the backend ends cleanly
+            if looping:
+                continue
+            pieces.append(chunk)
+            tokens += 1
+            emit(MakeEvent("chunk", chunk, attempt=attempt, tokens=tokens))
+            if chunk.count("\n") or tokens % 16 == 0:
+                if _repeating("".join(pieces)):
+                    looping = True
+                    self.backend.cancel()
+        if self._cancel.is_set():
+            raise Cancelled
+        return "".join(pieces), getattr(self.backend, "last_stats", None)
+
+    def _check(self, answer: str, request: MakeRequest, inputs: list[str], emit, number: int) -> _Attempt:
+        prose, program = split_answer(answer)
+        if program and _repeating(program):
+            program = _cut_repetition(program)
+        if program:
+            program = add_missing_call(program)
+        attempt = _Attempt(answer, prose, program, [], None, 0, 0, 0.0, 0.0)
+        emit(MakeEvent("checking", "Checking the program...", attempt=number))
+        if not program:
+            attempt.problems = [
+                Problem("empty", "The answer had no program in it.", "Your answer had no ```python code block.")
+            ]
+            if is_cut_off(answer):
+                attempt.problems[0].detail = "The answer was cut off before the program was finished."
+            return attempt
+        attempt.problems = static_check(program, allow_files=request.allow_files)
+        if attempt.problems:
+            return attempt
+        if request.current_program and not keeps_old(request.current_program, program):
+            attempt.problems = [Problem(
+                "forgot", "The new program forgot parts of your old one.",
+                "The new program dropped most of my old program. Keep all of my old program and add the change.",
+            )]
+        emit(MakeEvent("trial", "Trying the program...", attempt=number))
+        attempt.trial = run_program(program, inputs, limits=self.limits)
+        return attempt
+
+    def _result(self, best: _Attempt, request: MakeRequest) -> MakeResult:
+        if not best.program:
+            return _empty_result(
+                "I couldn't write a program for that this time. Try saying your idea in a different way, "
+                "like \"a game where I guess a number\"."
+            )
+        program = clean_program(best.program)
+        explanation = clean_output(child_explanation(best.prose, request.idea)).text
+        rank = best.rank()
+        if rank == 3:
+            message = "Here is your program! Press Run to try it."
+            if request.current_program:
+                message = "I changed your program! Press Run to try it."
+        elif rank == 2 and best.trial is not None and not best.trial_ok:
+            message = (
+                "I wrote a program, but it ran into a problem when I tried it: "
+                f"{best.trial.message} You can press Help me fix it, or change the code yourself."
+            )
+        elif rank == 2:  # it runs, but forgot parts of the old program
+            message = "I changed your program, but some of your old program is missing. Check it, or press Undo."
+        else:
+            return MakeResult(
+                ok=False, program=None, explanation="",
+                message=best.problems[0].message + " Try asking again, maybe with different words.",
+                trial=None, prompt_tokens=0, completion_tokens=0, seconds=0.0,
+            )
+        return MakeResult(
+            ok=rank == 3, program=program, explanation=explanation, message=message,
+            trial=best.trial, prompt_tokens=0, completion_tokens=0, seconds=0.0,
+        )
+
+
+# -------------------------------------------------------------------- module helpers
+def _emitter(on_event: EventSink):
+    def emit(event: MakeEvent) -> None:
+        if on_event is None:
+            return
+        try:
+            on_event(event)
+        except Exception:  # a broken screen must not break the pipeline
+            log.exception("on_event handler failed")
+
+    return emit
+
+
+def _empty_result(message: str) -> MakeResult:
+    return MakeResult(
+        ok=False, program=None, explanation="", message=message, attempts=0, trial=None,
+        prompt_tokens=0, completion_tokens=0, seconds=0.0, refused=False,
+    )
+
+
+def _attempt_words(number: int, kind: str) -> str:
+    if number == 1:
+        return "Fixing your program..." if kind == "repair" else "Writing your program..."
+    return "That one didn't work. Trying again..." if kind == "fresh" else "Fixing a mistake..."
+
+
+def _options(max_new_tokens: int, *, temperature: float = 0.0, seed: int | None = None,
+             stop_at_code_end: bool = True, fresh: bool = False) -> GenerateOptions:
+    opts = GenerateOptions(max_new_tokens=max_new_tokens, temperature=temperature, seed=seed,
+                           stop_at_code_end=stop_at_code_end)
+    names = {f.name for f in dataclasses.fields(GenerateOptions)}
+    if fresh and "repetition_penalty" in names:  # measured to break greedy loops (models.md)
+        opts = dataclasses.replace(opts, repetition_penalty=1.1)
+    return opts
+
+
+def _repeating(text: str) -> bool:
+    """True when the tail of the text is one line repeated many times (a greedy loop)."""
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    if len(lines) < REPEAT_LINES_LIMIT:
+        return False
+    tail = lines[-REPEAT_LINES_LIMIT:]
+    if len(set(tail)) == 1:
+        return True
+    # two-line cycles ("print('ha')", "print('ho')", ...)
+    return len(lines) >= 2 * REPEAT_LINES_LIMIT and len(set(lines[-2 * REPEAT_LINES_LIMIT:])) <= 2
+
+
+def _cut_repetition(program: str) -> str:
+    """Drop a repeated tail so that what is left can be read (it is checked again anyway)."""
+    lines = program.splitlines()
+    while len(lines) > 2 and lines[-1].strip() == lines[-2].strip():
+        lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def keeps_old(old: str, new: str) -> bool:
+    """Did a change keep most of what the child already had? (Lines compared without spaces.)"""
+    def norm(src: str) -> list[str]:
+        return [re.sub(r"\s+", "", l) for l in src.splitlines() if l.strip() and not l.strip().startswith("#")]
+
+    old_lines, new_lines = norm(old), norm(new)
+    if not old_lines:
+        return True
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    kept = sum(block.size for block in matcher.get_matching_blocks())
+    similar = sum(1 for l in old_lines if difflib.get_close_matches(l, new_lines, n=1, cutoff=0.8))
+    return max(kept, similar) >= 0.5 * len(old_lines)
+
+
+def clean_program(program: str) -> str:
+    """Run the safety filter over the words in the program (strings and comments), not its code."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(program).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return program
+    lines = program.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    edits: list[tuple[int, int, str]] = []
+    for tok in tokens:
+        if tok.type not in (tokenize.STRING, tokenize.COMMENT):
+            continue
+        cleaned = clean_output(tok.string)
+        if cleaned.text != tok.string:
+            start = offsets[tok.start[0] - 1] + tok.start[1]
+            end = offsets[tok.end[0] - 1] + tok.end[1]
+            edits.append((start, end, cleaned.text))
+    if not edits:
+        return program
+    out = program
+    for start, end, text in reversed(edits):
+        out = out[:start] + text + out[end:]
+    try:
+        compile(out, "<program>", "exec")
+    except SyntaxError:
+        return program  # the filter broke the code; keep the original rather than a broken one
+    return out

@@ -1,0 +1,140 @@
+"""The words we send to the model. Kept short on purpose: on 2 CPU cores every prompt token costs
+prefill time before the first word appears."""
+
+from __future__ import annotations
+
+from vibecode.lm.base import ChatMessage
+
+from .fewshot import Example, pick_examples
+
+SYSTEM = """You write Python 3 programs for children aged 9 to 14.
+Answer with one short friendly sentence saying what the program does, then the whole program in one ```python block.
+Rules:
+- A short, complete program that runs as it is, top to bottom. Use input() and print(); no `if __name__` needed.
+- Only the standard library (random, math, time are fine). No files, internet, windows or extra packages.
+- If the child types a word where a number was wanted, say so kindly and ask again. Never crash.
+- A loop that keeps asking must stop when the child types q.
+- Simple names, friendly messages, fewer than 40 lines."""
+
+SYSTEM_FILES = "\n- This lesson lets the program read and write its own files."
+
+EXPLAIN_SYSTEM = """You explain Python programs to children aged 9 to 14.
+Use two or three short, simple sentences. Say what the program does for the person using it. No code."""
+
+# Lines typed into a trial run when the request gives none: numbers, yes/no, words, then ways to
+# quit; after that the input runs out (EOF), which counts as a fine ending.
+GENERIC_TRIAL_INPUTS = ["5", "3", "yes", "2", "10", "apple", "1", "no", "4", "q", "quit", "exit", "n", "0"]
+
+MAX_HISTORY_MESSAGES = 4
+MAX_HISTORY_CHARS = 300
+
+
+def fence(code: str) -> str:
+    return "```python\n" + code.rstrip("\n") + "\n```"
+
+
+def example_turns(examples: list[Example]) -> list[ChatMessage]:
+    turns: list[ChatMessage] = []
+    for ex in examples:
+        turns.append(ChatMessage("user", ex.idea))
+        turns.append(ChatMessage("assistant", f"{ex.about}\n{fence(ex.program)}"))
+    return turns
+
+
+def system_prompt(contract: str | None, allow_files: bool) -> str:
+    text = SYSTEM + (SYSTEM_FILES if allow_files else "")
+    if contract:
+        text += f"\nThe lesson asks for this: {contract.strip()}"
+    return text
+
+
+def history(conversation: list[ChatMessage]) -> list[ChatMessage]:
+    """The last few chat turns, trimmed (the current program already carries what was built)."""
+    out: list[ChatMessage] = []
+    for msg in conversation[-MAX_HISTORY_MESSAGES:]:
+        if msg.role not in ("user", "assistant"):
+            continue
+        text = msg.content.strip()
+        if "```" in text:  # old programs are replaced by the current one
+            text = text.split("```", 1)[0].strip() or "(a program)"
+        if len(text) > MAX_HISTORY_CHARS:
+            text = text[:MAX_HISTORY_CHARS] + "..."
+        out.append(ChatMessage(msg.role, text))
+    # the chat template wants user/assistant turns to alternate, starting with the user
+    while out and out[0].role != "user":
+        out.pop(0)
+    merged: list[ChatMessage] = []
+    for msg in out:
+        if merged and merged[-1].role == msg.role:
+            merged[-1] = ChatMessage(msg.role, merged[-1].content + "\n" + msg.content)
+        else:
+            merged.append(msg)
+    if merged and merged[-1].role == "user":  # the new request is the next user turn
+        merged.append(ChatMessage("assistant", "OK!"))
+    return merged
+
+
+def make_messages(
+    idea: str,
+    *,
+    current_program: str | None = None,
+    conversation: list[ChatMessage] | None = None,
+    contract: str | None = None,
+    allow_files: bool = False,
+    examples: int = 1,
+) -> list[ChatMessage]:
+    """Messages for a new program, or for changing the child's current one."""
+    messages = [ChatMessage("system", system_prompt(contract, allow_files))]
+    if current_program and current_program.strip():
+        # A change: the example would only distract; the child's own program is the example.
+        messages += history(conversation or [])
+        messages.append(ChatMessage("user", change_request(idea, current_program)))
+    else:
+        messages += example_turns(pick_examples(idea, examples))
+        messages += history(conversation or [])
+        messages.append(ChatMessage("user", idea.strip()))
+    return messages
+
+
+def change_request(idea: str, current_program: str) -> str:
+    return (
+        f"Here is my program:\n{fence(current_program)}\n"
+        f"Change it: {idea.strip()}\n"
+        "Keep everything it already does. Send the whole new program in one ```python block."
+    )
+
+
+def repair_messages(
+    base: list[ChatMessage], program: str, error_words: str
+) -> list[ChatMessage]:
+    """A repair turn: the model's program, then what went wrong in plain words."""
+    return base + [
+        ChatMessage("assistant", fence(program)),
+        ChatMessage(
+            "user",
+            f"{error_words}\nPlease fix it and send the whole fixed program in one ```python block.",
+        ),
+    ]
+
+
+def explain_messages(program: str, part: str | None = None) -> list[ChatMessage]:
+    if part and part.strip():
+        question = (
+            f"In this program:\n{fence(program)}\nWhat does this part do?\n{fence(part)}\n"
+            "Answer in two short, simple sentences."
+        )
+    else:
+        question = f"{fence(program)}\nWhat does this program do? Answer in two or three short, simple sentences."
+    return [ChatMessage("system", EXPLAIN_SYSTEM), ChatMessage("user", question)]
+
+
+def fix_request_messages(program: str, error_words: str) -> list[ChatMessage]:
+    """"Help me fix it": the child's program and what went wrong when they ran it."""
+    return [
+        ChatMessage("system", SYSTEM),
+        ChatMessage(
+            "user",
+            f"Here is my program:\n{fence(program)}\n{error_words}\n"
+            "Please fix it. Keep everything else the same. Send the whole fixed program in one ```python block.",
+        ),
+    ]
