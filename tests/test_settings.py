@@ -93,3 +93,14 @@ def test_explicit_path(tmp_path):
     save_settings(Settings(big_mode=True), target)
     assert load_settings(target).big_mode is True
     assert not settings_path().exists()
+
+
+def test_try_save_reports_instead_of_raising(tmp_path):
+    from vibecode.settings import try_save_settings
+
+    assert try_save_settings(Settings(big_mode=True)) is None
+    assert load_settings().big_mode is True
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where a folder should be")
+    problem = try_save_settings(Settings(), blocker / "settings.toml")
+    assert problem is not None and "could not save" in problem

@@ -107,7 +107,7 @@ def test_html_tells_the_story_in_order(store):
     assert "Friday!" in page  # the final program, highlighted
     assert 'class="code"' in page
     assert "1,200 tokens" in page  # the model meter
-    assert "Show all 2 messages" in page
+    assert "2 messages" in page and "Done! &lt;/details&gt;" in page
 
 
 def test_html_for_an_empty_project(store):

@@ -39,6 +39,7 @@ def test_create_get_list_rename(store):
     assert store.get(9999) is None
     assert {p.id for p in store.list_projects()} == {a.id, b.id}
     assert [p.id for p in store.list_projects(owner="Mia")] == [a.id]
+    assert [p.id for p in store.list_projects(owner="mia")] == [a.id]  # capitals do not matter
     renamed = store.rename(a.id, "  Super\nlemonade   stand ")
     assert renamed.name == "Super lemonade stand"
     # most recently changed first
@@ -300,3 +301,32 @@ def test_a_second_store_sees_every_write_at_once(store):
     store.undo(p.id)  # nothing to undo: still there
     assert other.current(p.id) == cp
     other.close()
+
+
+TWO_WRITERS = textwrap.dedent(
+    """
+    import sys
+    from vibecode.store.projects import ProjectStore
+    store = ProjectStore()
+    project_id, tag = int(sys.argv[1]), sys.argv[2]
+    for i in range(40):
+        store.add_checkpoint(project_id, "%s %d" % (tag, i), None, "edit")
+        store.add_message(project_id, "user", "%s %d" % (tag, i))
+    """
+)
+
+
+def test_two_processes_writing_the_same_project(store):
+    p = store.create_project("Busy")
+    procs = [
+        subprocess.Popen([sys.executable, "-c", TWO_WRITERS, str(p.id), tag], env=os.environ.copy())
+        for tag in ("left", "right")
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+    cps = store.checkpoints(p.id)
+    assert len(cps) == 80
+    assert sorted(c.number for c in cps) == list(range(1, 81))  # no step number given twice
+    # every step was built on the one current when it was made: one unbroken line
+    assert len(store.history(p.id)) == 80
+    assert len(store.messages(p.id)) == 80

@@ -252,6 +252,20 @@ def save_settings(settings: Settings, path: Path | str | None = None) -> Path:
     return file
 
 
+def try_save_settings(settings: Settings, path: Path | str | None = None) -> str | None:
+    """Like :func:`save_settings`, but never raises: returns None, or what went wrong in plain words."""
+    try:
+        save_settings(settings, path)
+    except OSError as exc:
+        log.warning("settings: could not save: %r", exc)
+        where = Path(path) if path is not None else settings_path()
+        return (
+            f"vibecode could not save your settings in {where} ({exc.strerror or exc}). "
+            "They work until you close vibecode. A grown-up can check that folder."
+        )
+    return None
+
+
 def _is_broken(file: Path) -> bool:
     """True when saving would lose something: the file does not parse, or has unusable values."""
     try:

@@ -119,6 +119,8 @@ ol.story > li.undone { opacity: .75; border-style: dashed; }
 .diff .same { color: #57606a; }
 .diff .gap { color: #8c959f; }
 .chat p { margin: .35rem 0; }
+summary { cursor: pointer; color: #57606a; }
+@media print { body { background: #fff; } ol.story > li { break-inside: avoid; } }
 .chat .who { font-weight: 700; }
 footer { margin-top: 3rem; color: #57606a; font-size: .85rem; }
 """
@@ -144,17 +146,17 @@ def _diff_html(old: str, new: str) -> str:
     hidden = 0
     for index, hunk in enumerate(hunks):
         if index > 0 and shown < STORY_DIFF_LINES:
-            rows.append('<span class="gap">…</span>')
+            rows.append('<span class="gap">…\n</span>')
         for line in hunk:
             if shown >= STORY_DIFF_LINES:
                 hidden += line.tag != "same"
                 continue
             sign = "+" if line.tag == ADDED else "-" if line.tag == REMOVED else " "
-            rows.append(f'<span class="{line.tag}">{sign} {_esc(line.text)}</span>')
+            rows.append(f'<span class="{line.tag}">{sign} {_esc(line.text)}\n</span>')
             shown += 1
     if hidden:
         word = "line" if hidden == 1 else "lines"
-        rows.append(f'<span class="gap">… and {hidden} more changed {word}</span>')
+        rows.append(f'<span class="gap">… and {hidden} more changed {word}\n</span>')
     return '<pre class="diff">' + "".join(rows) + "</pre>"
 
 
@@ -202,11 +204,12 @@ def _chat_html(messages: list[Message]) -> str:
 def _usage_html(usage: Usage) -> str:
     if usage.calls == 0:
         return ""
-    calls = "time" if usage.calls == 1 else "times"
+    calls = "once" if usage.calls == 1 else f"{usage.calls} times"
     text = (
-        f"The helper model worked {usage.calls} {calls} for this project: it read "
-        f"{usage.prompt_tokens:,} tokens, wrote {usage.completion_tokens:,} tokens and thought for "
-        f"{usage.seconds:,.0f} seconds, all on this computer or the class server."
+        f"The helper model worked {calls} for this project: it read "
+        f"{usage.prompt_tokens:,} tokens (pieces of words), wrote {usage.completion_tokens:,} tokens "
+        f"and thought for {usage.seconds:,.0f} seconds, on this computer or the class server, "
+        "never on the internet."
     )
     return f"<h2>Model meter</h2><p>{_esc(text)}</p>"
 
@@ -265,7 +268,8 @@ def export_html(store: ProjectStore, project_id: int, *, output: str | None = No
     if messages:
         count = len(messages)
         body.append("<h2>The conversation</h2>")
-        body.append(f"<details><summary>Show all {count} message{'s' if count != 1 else ''}</summary>")
+        # open, so a printed page shows it too; a reader can fold it away
+        body.append(f"<details open><summary>{count} message{'s' if count != 1 else ''}</summary>")
         body.append(_chat_html(messages))
         body.append("</details>")
 

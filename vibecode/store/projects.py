@@ -375,11 +375,14 @@ class ProjectStore:
         return _project(row) if row is not None else None
 
     def list_projects(self, owner: str | None = None, limit: int | None = 20) -> list[Project]:
-        """Projects not in the bin, most recently changed first; only ``owner``'s when given."""
+        """Projects not in the bin, most recently changed first; only ``owner``'s when given.
+
+        Owner names match without caring about capitals ("mia" finds Mia's projects).
+        """
         sql = "SELECT * FROM projects WHERE deleted IS NULL"
         args: list[object] = []
         if owner is not None:
-            sql += " AND owner = ?"
+            sql += " AND owner = ? COLLATE NOCASE"
             args.append(owner)
         sql += " ORDER BY updated DESC, id DESC"
         if limit is not None:
@@ -391,7 +394,7 @@ class ProjectStore:
         """Every child name that owns a project, for a "who are you?" picker."""
         rows = self._all(
             "SELECT owner FROM projects WHERE owner IS NOT NULL AND deleted IS NULL "
-            "GROUP BY owner ORDER BY MAX(updated) DESC"
+            "GROUP BY owner COLLATE NOCASE ORDER BY MAX(updated) DESC"
         )
         return [row["owner"] for row in rows]
 
@@ -440,7 +443,7 @@ class ProjectStore:
         sql = "SELECT * FROM projects WHERE deleted IS NOT NULL"
         args: tuple = ()
         if owner is not None:
-            sql += " AND owner = ?"
+            sql += " AND owner = ? COLLATE NOCASE"
             args = (owner,)
         return [_project(row) for row in self._all(sql + " ORDER BY deleted DESC", args)]
 
@@ -546,16 +549,16 @@ class ProjectStore:
 
     def history(self, project_id: int) -> list[Checkpoint]:
         """The line undo walks: the current checkpoint and its ancestors, oldest first."""
-        with self._lock:
-            current = self.current(project_id)
-            line: list[Checkpoint] = []
-            seen: set[int] = set()
-            while current is not None and current.id not in seen:
-                line.append(current)
-                seen.add(current.id)
-                current = self.checkpoint(current.parent_id) if current.parent_id is not None else None
-        line.reverse()
-        return line
+        rows = self._all(
+            "WITH RECURSIVE line(id, depth) AS ("
+            " SELECT current_checkpoint_id, 0 FROM projects"
+            " WHERE id = ? AND current_checkpoint_id IS NOT NULL"
+            " UNION ALL SELECT c.parent_id, line.depth + 1 FROM checkpoints c JOIN line ON c.id = line.id"
+            " WHERE c.parent_id IS NOT NULL AND line.depth < 1000000)"
+            " SELECT c.* FROM line JOIN checkpoints c ON c.id = line.id ORDER BY line.depth DESC",
+            (project_id,),
+        )
+        return [_checkpoint(row) for row in rows]
 
     def _undo_target(self, project_id: int) -> int | None:
         row = self._one(
@@ -706,6 +709,14 @@ class _Transaction:
 
     def __enter__(self) -> sqlite3.Connection:
         self._lock.acquire()
+        try:
+            if not self._conn.in_transaction:
+                # Take the write lock now, so reads inside the transaction (the next step
+                # number, the current pointer) cannot race another vibecode process.
+                self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
         return self._conn
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
