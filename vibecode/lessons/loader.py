@@ -10,7 +10,6 @@ import ast
 import logging
 import re
 import tomllib
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -57,11 +56,18 @@ MAX_TIME_LIMIT = 20.0
 
 
 def builtin_lessons_dir() -> Path:
-    """The lessons that ship with vibecode (the ``lessons`` package's folder)."""
+    """The lessons that ship with vibecode: the ``lessons`` package's folder (works installed too)."""
+    import importlib.util
+
     try:
-        return Path(str(resources.files("lessons")))
-    except (ModuleNotFoundError, TypeError):  # pragma: no cover - broken install
-        return Path(__file__).resolve().parents[2] / "lessons"
+        spec = importlib.util.find_spec("lessons")
+    except (ImportError, ValueError):
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(location)
+        if path.is_dir():
+            return path
+    return Path(__file__).resolve().parents[2] / "lessons"
 
 
 def _type_name(value: Any) -> str:
@@ -338,6 +344,7 @@ class _Reader:
             self.problem(path + ("trials",), "trials should be between 1 and 2000.")
             check.trials = 100
         check.keep = self.text_list(raw, path, "keep")
+        check.inputs = dict(inputs)
         for name, spec in inputs.items():
             self._input_spec(name, spec, path + ("inputs", name))
         if function is not None:
