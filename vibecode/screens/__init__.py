@@ -1,0 +1,1 @@
+"""The vibecode screens: home, build (the main place), settings, transcript, small dialogs."""

@@ -1,0 +1,231 @@
+"""The model's side of the build screen: make a program, fix it, explain it.
+
+A job runs in a thread worker; the Maker's events land in a locked list, and a 0.1 s timer on the
+screen shows them (words so far, the program appearing in the editor). The event loop never waits
+for the model, and Stop (Ctrl+T) cancels the Maker from the UI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual import work
+
+from vibecode.screens import words
+
+log = logging.getLogger("vibecode.ui")
+CONVERSATION_TURNS = 8
+
+
+@dataclass
+class ModelJob:
+    """One request to the model: what kind, and what it needs."""
+
+    kind: str  # "make" | "fix" | "explain"
+    idea: str = ""
+    program: str = ""
+    run_result: Any = None
+    part: str | None = None
+    conversation: list[Any] = field(default_factory=list)
+    text: str = ""  # what the model wrote so far (this attempt)
+    chunks: int = 0
+    status: str = "Thinking"
+    cancelled: bool = False  # the child pressed Stop
+
+
+class ModelJobs:
+    """Mixed into BuildScreen: needs ``store``, ``project_id``, ``editor`` and the chat panel."""
+
+    def init_model_jobs(self) -> None:
+        self.job: ModelJob | None = None
+        self._events: list[Any] = []
+        self._events_lock = threading.Lock()
+        self._pending_personal: str | None = None
+
+    @property
+    def chat(self):
+        from vibecode.widgets.chat import ChatPanel
+
+        return self.query_one(ChatPanel)
+
+    # -- starting jobs -----------------------------------------------------------------------
+    def submit_idea(self, text: str) -> bool:
+        """Send the child's words to the model; returns False if the text should stay in the box."""
+        if self.job is not None:
+            self.notify(words.BUSY, timeout=3)
+            return False
+        warning = self._safety_warning(text)
+        if warning is not None:
+            return False
+        self.save_edit()
+        conversation = self._conversation()
+        self.chat.add("user", text)
+        self.store.add_message(self.project_id, "user", text)
+        self._start(ModelJob("make", idea=text, program=self.editor.text, conversation=conversation))
+        return True
+
+    def _safety_warning(self, text: str) -> str | None:
+        """Check the idea; unkind or unsafe ideas get a kind word instead of a program."""
+        try:
+            from vibecode.safety import check_idea
+        except ImportError:
+            return None
+        check = check_idea(text)
+        if not check.allowed:
+            self.chat.add("note", check.message or "Let's make something else. What else would you like?")
+            return check.message or ""
+        if check.message and self._pending_personal != text:
+            self._pending_personal = text
+            self.chat.add("note", check.message + "\nPress Enter again to send it anyway.")
+            return check.message
+        self._pending_personal = None
+        return None
+
+    def _conversation(self) -> list[Any]:
+        from vibecode.lm.base import ChatMessage
+
+        messages = [m for m in self.store.messages(self.project_id) if m.role in ("user", "assistant")]
+        return [ChatMessage(m.role, m.text) for m in messages[-CONVERSATION_TURNS:]]
+
+    def action_explain(self) -> None:
+        if self.job is not None:
+            self.notify(words.BUSY, timeout=3)
+            return
+        program = self.editor.text
+        if not program.strip():
+            self.notify(words.NO_PROGRAM_YET, timeout=4)
+            return
+        part = self.editor.selected_text.strip() or None
+        question = "What does this part do?" if part else "What does this program do?"
+        self.chat.add("user", question)
+        self._start(ModelJob("explain", program=program, part=part))
+
+    def action_fix(self) -> None:
+        if self.job is not None or self.last_result is None or not self.can_fix:
+            return
+        self.save_edit()
+        self.run_panel.show_fix(False)
+        self.chat.add("user", "Help me fix it!")
+        self._start(ModelJob("fix", program=self.editor.text, run_result=self.last_result))
+
+    def stop_job(self) -> None:
+        """Ask the model to stop (Ctrl+T); the worker ends soon after and shows what happened."""
+        if self.job is not None:
+            self.job.cancelled = True
+            self.job.status = "Stopping"
+            self.app.services.cancel()
+
+    def _start(self, job: ModelJob) -> None:
+        self.job = job
+        with self._events_lock:
+            self._events.clear()
+        first = {"make": "Writing your program...", "fix": "Looking for the mistake...",
+                 "explain": "Reading your program..."}[job.kind]
+        self.chat.start_stream(first)
+        if job.kind != "explain":
+            self.editor.read_only = True
+        if getattr(self, "_drain_timer", None) is None:
+            self._drain_timer = self.set_interval(0.1, self.drain_events)
+        self.model_worker(job)
+
+    # -- the worker (thread) ---------------------------------------------------------------
+    def _on_event(self, event: Any) -> None:
+        with self._events_lock:
+            self._events.append(event)
+
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False, description="The model is working")
+    def model_worker(self, job: ModelJob) -> None:
+        outcome: Any
+        try:
+            maker = self.app.services.maker()
+            if job.kind == "make":
+                from vibecode.make import MakeRequest
+
+                request = MakeRequest(idea=job.idea, current_program=job.program or None,
+                                      conversation=job.conversation)
+                outcome = maker.make(request, self._on_event)
+            elif job.kind == "fix":
+                outcome = maker.repair(job.program, job.run_result, self._on_event)
+            else:
+                outcome = maker.explain(job.program, job.part, self._on_event)
+        except Exception as exc:  # the child sees a kind sentence; the log keeps the details
+            log.exception("model job %s failed", job.kind)
+            outcome = exc
+        self.app.call_from_thread(self.job_done, job, outcome)
+
+    # -- showing progress (UI thread) -------------------------------------------------------
+    def drain_events(self) -> None:
+        job = self.job
+        if job is None:
+            return
+        with self._events_lock:
+            events, self._events = self._events, []
+        for event in events:
+            kind, text = getattr(event, "kind", ""), getattr(event, "text", "") or ""
+            if kind == "chunk":
+                job.text += text
+                job.chunks += 1
+            elif kind == "attempt":
+                job.text = ""
+                job.status = words.short(text.rstrip("."), 50) if text else "Trying again"
+            elif kind in ("status", "checking", "trial") and text:
+                job.status = words.short(text.rstrip("."), 50)
+        status = self.app.services.getting_ready or job.status
+        prose, code = words.split_answer(job.text)
+        if job.kind == "explain":
+            self.chat.stream_text(job.text or "...")
+        else:
+            self.chat.stream_text(prose or ("Writing the code..." if code else "Thinking..."))
+            if code is not None and code != self.editor.text:
+                self.editor.load_text(code)
+                self.editor.scroll_end(animate=False)
+        self.chat.show_progress(job.chunks, status)
+
+    def job_done(self, job: ModelJob, outcome: Any) -> None:
+        self.drain_events()
+        self.job = None
+        self.editor.read_only = False
+        if job.kind == "explain":
+            self._explained(outcome)
+        else:
+            self._made(job, outcome)
+        self.refresh_meter()
+        self.refresh_bindings()
+
+    def _explained(self, outcome: Any) -> None:
+        if isinstance(outcome, Exception):
+            self.chat.end_stream(words.MODEL_TROUBLE)
+            return
+        text = str(outcome).strip() or "I'm not sure. Try selecting a smaller part and ask again."
+        self.chat.end_stream(text)
+        self.store.add_message(self.project_id, "assistant", text)
+
+    def _made(self, job: ModelJob, result: Any) -> None:
+        if isinstance(result, Exception) or result is None:
+            self.editor.load_text(self.saved_program)
+            self.chat.end_stream(words.STOPPED_MAKING if job.cancelled else words.MODEL_TROUBLE)
+            return
+        self.store.add_usage(self.project_id, result.prompt_tokens, result.completion_tokens, result.seconds)
+        if not result.program:
+            self.editor.load_text(self.saved_program)
+            message = words.STOPPED_MAKING if job.cancelled else (result.message or words.NO_CODE)
+            self.chat.end_stream(message)
+            self.store.add_message(self.project_id, "assistant", message)
+            return
+        if job.kind == "fix":
+            run = job.run_result
+            summary = words.summary_for_fix(getattr(run, "error_type", None), getattr(run, "error_line", None))
+        else:
+            summary = words.summary_for_idea(job.idea)
+        self.store.add_checkpoint(self.project_id, result.program, summary, "fix" if job.kind == "fix" else "ai")
+        self.set_program(result.program)
+        # ok: the program works; not ok but a program: it has a problem the message explains
+        parts = [result.explanation.strip()] if result.explanation and result.explanation.strip() else []
+        parts.append(words.AFTER_PROGRAM if result.ok else (result.message or words.NO_CODE))
+        reply = "\n\n".join(parts)
+        self.store.add_message(self.project_id, "assistant", reply)
+        self.chat.end_stream(reply)
+        self.refresh_timeline()

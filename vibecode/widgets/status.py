@@ -1,0 +1,31 @@
+"""The status bar: the "model meter" (words read and written, speed, where the model runs)."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+class ModelMeter(Static):
+    """One line, e.g. "Model: Qwen (on this computer) · read 1,204 · wrote 388 words · 9.5 words/s"."""
+
+    def show(
+        self,
+        name: str | None,
+        location: str | None,
+        read: int = 0,
+        wrote: int = 0,
+        speed: float | None = None,
+        note: str | None = None,
+    ) -> None:
+        where = f" ({location})" if location else ""
+        parts = [f"🧠 {name or 'model'}{where}"]
+        if note:
+            parts.append(note)
+        parts.append(f"read {_n(read)} · wrote {_n(wrote)} words")
+        if speed:
+            parts.append(f"{speed:.1f} words/s")
+        self.update(" · ".join(parts))
