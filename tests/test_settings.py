@@ -104,3 +104,15 @@ def test_try_save_reports_instead_of_raising(tmp_path):
     blocker.write_text("a file where a folder should be")
     problem = try_save_settings(Settings(), blocker / "settings.toml")
     assert problem is not None and "could not save" in problem
+
+
+def test_lesson_and_safety_paths(vibecode_home, monkeypatch):
+    monkeypatch.setenv("HOME", str(vibecode_home / "home"))
+    s = Settings(lesson_dirs=["class-4", "~/mine", str(vibecode_home / "abs")], safety_file="words.txt")
+    assert s.lesson_paths() == [
+        vibecode_home / "config" / "class-4",
+        vibecode_home / "home" / "mine",
+        vibecode_home / "abs",
+    ]
+    assert s.safety_path() == vibecode_home / "config" / "words.txt"
+    assert Settings().safety_path() is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 
 from vibecode.store import diff as diff_module
@@ -66,4 +67,13 @@ def test_no_ui_imports():
         for alias in node.names
     }
     assert not {name for name in imported if name.split(".")[0] in {"textual", "rich"}}
-    assert "textual" not in sys.modules or True  # importing diff alone must not need Textual
+
+
+def test_store_and_export_load_without_textual():
+    """The CLI and exports must work without pulling in the UI toolkit."""
+    code = (
+        "import sys, vibecode.store.diff, vibecode.store.export, vibecode.settings;"
+        "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -293,8 +293,7 @@ def test_kill_minus_9_loses_nothing_committed():
 
 
 def test_a_second_store_sees_every_write_at_once(store):
-    other = ProjectStore(sqlite3.connect(default_db_path(), check_same_thread=False))
-    other._conn.row_factory = sqlite3.Row
+    other = ProjectStore(sqlite3.connect(default_db_path(), check_same_thread=False))  # plain connection
     p = store.create_project("Live")
     cp = store.add_checkpoint(p.id, "x = 1", None, "start")
     assert other.current(p.id) == cp

@@ -36,8 +36,8 @@ _HELP = {
     "allow_unprotected_sandbox": (
         "TEACHER ONLY: let programs run even when this computer cannot fully protect itself."
     ),
-    "lesson_dirs": 'Extra folders with lessons, e.g. ["/home/teacher/lessons"].',
-    "safety_file": "A teacher's extra word list for the safety check (a file path).",
+    "lesson_dirs": 'Extra folders with lessons, e.g. ["~/class-lessons"] (others are found next to this file).',
+    "safety_file": "A teacher's extra word list for the safety check (a file; found like lesson_dirs).",
 }
 
 
@@ -54,9 +54,22 @@ class Settings:
     # Not a setting and never saved: what went wrong while loading, in plain words, or None.
     problem: str | None = field(default=None, compare=False, repr=False)
 
+    def lesson_paths(self) -> list[Path]:
+        """``lesson_dirs`` as folders: "~" expanded, relative ones taken from the config folder."""
+        return [_resolve(item) for item in self.lesson_dirs]
+
+    def safety_path(self) -> Path | None:
+        """``safety_file`` as a path, found the same way as the lesson folders."""
+        return _resolve(self.safety_file) if self.safety_file else None
+
     def to_dict(self) -> dict[str, Any]:
         """The settings that are saved (no ``problem``), with None for "not set"."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "problem"}
+
+
+def _resolve(item: str) -> Path:
+    path = Path(item).expanduser()
+    return path if path.is_absolute() else config_dir() / path
 
 
 def settings_path() -> Path:

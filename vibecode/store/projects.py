@@ -301,6 +301,8 @@ class ProjectStore:
 
     def __init__(self, conn: sqlite3.Connection | None = None) -> None:
         self._conn = conn if conn is not None else connect()
+        if self._conn.row_factory is None:
+            self._conn.row_factory = sqlite3.Row  # rows are read by column name
         self._lock = threading.RLock()
         with self._lock:
             ensure_schema(self._conn, SCHEMA)
