@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .check import Problem, static_check
+from .check import Problem, keeps_old, static_check
 from .extract import extract_code
 from .types import AttemptRecord, MakeEvent, MakeRequest, MakeResult
 
@@ -30,7 +30,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("Maker", "keeps_old", "trial_fine"):
+    if name in ("Maker", "trial_fine"):
         from . import maker
 
         return getattr(maker, name)

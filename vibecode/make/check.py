@@ -8,6 +8,8 @@ sends back to the model.
 from __future__ import annotations
 
 import ast
+import difflib
+import re
 import sys
 from dataclasses import dataclass
 
@@ -176,3 +178,17 @@ def add_missing_call(source: str) -> str:
     if pick is None:
         return source
     return source.rstrip("\n") + f"\n\n{pick.name}()\n"
+
+
+def keeps_old(old: str, new: str) -> bool:
+    """Did a change keep most of what the child already had? (Lines compared without spaces.)"""
+    def norm(src: str) -> list[str]:
+        return [re.sub(r"\s+", "", l) for l in src.splitlines() if l.strip() and not l.strip().startswith("#")]
+
+    old_lines, new_lines = norm(old), norm(new)
+    if not old_lines:
+        return True
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    kept = sum(block.size for block in matcher.get_matching_blocks())
+    similar = sum(1 for l in old_lines if difflib.get_close_matches(l, new_lines, n=1, cutoff=0.8))
+    return max(kept, similar) >= 0.5 * len(old_lines)

@@ -21,6 +21,9 @@ _CODE_START = re.compile(
 )
 
 
+REPEAT_LINES_LIMIT = 6  # the same line this many times in a row: a greedy repetition loop
+
+
 @dataclass
 class Block:
     tag: str
@@ -155,3 +158,23 @@ def is_cut_off(answer: str) -> bool:
     """True when the answer opened a code block and never closed it (ran out of tokens)."""
     blocks = _blocks(answer.replace("\r\n", "\n"))
     return bool(blocks) and not blocks[-1].closed
+
+
+def repeating(text: str) -> bool:
+    """True when the tail of the text is one line repeated many times (a greedy loop)."""
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    if len(lines) < REPEAT_LINES_LIMIT:
+        return False
+    tail = lines[-REPEAT_LINES_LIMIT:]
+    if len(set(tail)) == 1:
+        return True
+    # two-line cycles ("print('ha')", "print('ho')", ...)
+    return len(lines) >= 2 * REPEAT_LINES_LIMIT and len(set(lines[-2 * REPEAT_LINES_LIMIT:])) <= 2
+
+
+def cut_repetition(program: str) -> str:
+    """Drop a repeated tail so that what is left can be read (it is checked again anyway)."""
+    lines = program.splitlines()
+    while len(lines) > 2 and lines[-1].strip() == lines[-2].strip():
+        lines.pop()
+    return "\n".join(lines) + "\n"

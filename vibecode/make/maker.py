@@ -10,7 +10,6 @@ temperature). Which one is used is ``retry``: "fresh", "repair" or "mixed" (see
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import io
 import logging
 import re
@@ -24,8 +23,9 @@ from vibecode.lm.base import Backend, ChatMessage, EngineError, GenerateOptions
 from vibecode.safety import check_idea, clean_output
 
 from . import prompts
-from .check import Problem, add_missing_call, static_check
-from .extract import is_cut_off, split_answer
+from .check import Problem, add_missing_call, keeps_old, static_check
+from .harden import harden_number_input
+from .extract import cut_repetition, is_cut_off, repeating, split_answer
 from .types import AttemptRecord, MakeEvent, MakeRequest, MakeResult
 from .words import child_explanation, idea_problem, problem_words, run_error_words
 
@@ -36,7 +36,6 @@ DEFAULT_RETRY = "fresh"
 DEFAULT_EXAMPLES = 1
 FRESH_TEMPERATURE = 0.7
 MAX_NEW_TOKENS = 700
-REPEAT_LINES_LIMIT = 6  # the same line this many times in a row: a greedy repetition loop
 
 EventSink = Callable[[MakeEvent], None] | None
 
@@ -89,6 +88,7 @@ class Maker:
         examples: int = DEFAULT_EXAMPLES,
         max_attempts: int = MAX_ATTEMPTS,
         max_new_tokens: int = MAX_NEW_TOKENS,
+        harden: bool = True,
     ) -> None:
         if retry not in ("fresh", "repair", "mixed", "none"):
             raise ValueError(f"unknown retry strategy {retry!r}")
@@ -98,6 +98,7 @@ class Maker:
         self.examples = examples
         self.max_attempts = 1 if retry == "none" else max_attempts
         self.max_new_tokens = max_new_tokens
+        self.harden = harden
         self._cancel = threading.Event()
 
     # ----------------------------------------------------------------- public
@@ -286,7 +287,7 @@ class Maker:
             tokens += 1
             emit(MakeEvent("chunk", chunk, attempt=attempt, tokens=tokens))
             if chunk.count("\n") or tokens % 16 == 0:
-                if _repeating("".join(pieces)):
+                if repeating("".join(pieces)):
                     looping = True
                     self.backend.cancel()
         if self._cancel.is_set():
@@ -295,10 +296,12 @@ class Maker:
 
     def _check(self, answer: str, request: MakeRequest, inputs: list[str], emit, number: int) -> _Attempt:
         prose, program = split_answer(answer)
-        if program and _repeating(program):
-            program = _cut_repetition(program)
+        if program and repeating(program):
+            program = cut_repetition(program)
         if program:
             program = add_missing_call(program)
+            if self.harden:
+                program = harden_number_input(program)
         attempt = _Attempt(answer, prose, program, [], None, 0, 0, 0.0, 0.0)
         emit(MakeEvent("checking", "Checking the program...", attempt=number))
         if not program:
@@ -386,40 +389,6 @@ def _options(max_new_tokens: int, *, temperature: float = 0.0, seed: int | None 
     if fresh and "repetition_penalty" in names:  # measured to break greedy loops (models.md)
         opts = dataclasses.replace(opts, repetition_penalty=1.1)
     return opts
-
-
-def _repeating(text: str) -> bool:
-    """True when the tail of the text is one line repeated many times (a greedy loop)."""
-    lines = [l.strip() for l in text.splitlines() if l.strip()]
-    if len(lines) < REPEAT_LINES_LIMIT:
-        return False
-    tail = lines[-REPEAT_LINES_LIMIT:]
-    if len(set(tail)) == 1:
-        return True
-    # two-line cycles ("print('ha')", "print('ho')", ...)
-    return len(lines) >= 2 * REPEAT_LINES_LIMIT and len(set(lines[-2 * REPEAT_LINES_LIMIT:])) <= 2
-
-
-def _cut_repetition(program: str) -> str:
-    """Drop a repeated tail so that what is left can be read (it is checked again anyway)."""
-    lines = program.splitlines()
-    while len(lines) > 2 and lines[-1].strip() == lines[-2].strip():
-        lines.pop()
-    return "\n".join(lines) + "\n"
-
-
-def keeps_old(old: str, new: str) -> bool:
-    """Did a change keep most of what the child already had? (Lines compared without spaces.)"""
-    def norm(src: str) -> list[str]:
-        return [re.sub(r"\s+", "", l) for l in src.splitlines() if l.strip() and not l.strip().startswith("#")]
-
-    old_lines, new_lines = norm(old), norm(new)
-    if not old_lines:
-        return True
-    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
-    kept = sum(block.size for block in matcher.get_matching_blocks())
-    similar = sum(1 for l in old_lines if difflib.get_close_matches(l, new_lines, n=1, cutoff=0.8))
-    return max(kept, similar) >= 0.5 * len(old_lines)
 
 
 def clean_program(program: str) -> str:
