@@ -1,0 +1,781 @@
+"""The supervisor: starts one sandboxed run and watches it until it ends.
+
+It works the same on every OS: a fresh scratch folder holding only the project's files, a clean
+environment, no inherited file descriptors, a new session (no controlling terminal), pipes for
+stdin/stdout/stderr plus a control pipe, an output cap, a wall clock that pauses while the
+program waits for typing, a disk quota, and killing the whole process group at the end. The OS
+layers (rlimits, Landlock, seccomp) are switched on by ``_boot.py`` inside the child.
+
+One background thread per run does all the watching (a selector over the pipes on POSIX), and
+reports events through a callback, so the same core serves the async API and ``run_program``.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import os
+import selectors
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+from . import _boot
+from .clean import OutputCleaner
+from .probe import Protections, probe
+from .results import Event, Finished, InputWanted, Limits, OutputEvent, RunResult, Verdict
+from .verdicts import MESSAGES, Outcome, judge
+
+BOOT_PATH = os.path.abspath(_boot.__file__)
+IS_POSIX = os.name == "posix"
+CTRL_CAP = 256 * 1024  # bytes the control pipe may carry in one run
+FILES_BACK_TOTAL = 1024 * 1024  # regular files read back from the folder, in total
+FILES_BACK_EACH = 256 * 1024
+DISK_POLL_SECONDS = 0.25
+# Read-only places the interpreter may need after lock-down (besides its own stdlib folders).
+SYSTEM_READ_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/etc/ld.so.cache", "/etc/localtime",
+                     "/dev/urandom", "/dev/random", "/dev/zero")
+SYSTEM_WRITE_PATHS = ("/dev/null",)
+
+
+class ProjectFileError(ValueError):
+    """A project file name that would land outside the scratch folder."""
+
+
+def interpreter_read_paths() -> list[str]:
+    """Folders holding this Python and its standard library (read-only inside the sandbox)."""
+    paths: list[str] = []
+    stdlib = os.path.dirname(os.path.realpath(os.__file__))
+    for candidate in [stdlib, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))] + [
+        p for p in sys.path if p.endswith("lib-dynload") or p.endswith(".zip")
+    ]:
+        if candidate and candidate not in paths:
+            paths.append(os.path.realpath(candidate))
+    return paths
+
+
+def _safe_relative(name: str) -> str:
+    if not name or "\x00" in name or "\\" in name:
+        raise ProjectFileError(f"bad file name: {name!r}")
+    path = PurePosixPath(name)
+    if path.is_absolute() or any(part in ("", ".", "..") for part in path.parts):
+        raise ProjectFileError(f"bad file name: {name!r}")
+    return str(path)
+
+
+def make_scratch(source: str, project_files: dict[str, str | bytes] | None) -> str:
+    """A fresh private folder with main.py and the project's own files (nothing else)."""
+    scratch = os.path.realpath(tempfile.mkdtemp(prefix="vibecode-run-"))
+    files: dict[str, bytes] = {}
+    for name, content in (project_files or {}).items():
+        files[_safe_relative(name)] = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+    files["main.py"] = source.encode("utf-8")
+    for rel, data in files.items():
+        target = os.path.join(scratch, rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+    return scratch
+
+
+def read_back_files(scratch: str) -> dict[str, bytes]:
+    """Regular files the program left in its folder, never following links out of it."""
+    found: dict[str, bytes] = {}
+    total = 0
+    stack = [""]
+    while stack and len(found) < 200:
+        rel_dir = stack.pop()
+        try:
+            entries = sorted(os.scandir(os.path.join(scratch, rel_dir)), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            rel = os.path.join(rel_dir, entry.name) if rel_dir else entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != "__pycache__":
+                        stack.append(rel)
+                    continue
+                if not entry.is_file(follow_symlinks=False) or rel == "main.py":
+                    continue
+                fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue
+            try:
+                info = os.fstat(fd)
+                if not stat.S_ISREG(info.st_mode) or info.st_size > FILES_BACK_EACH:
+                    continue
+                if total + info.st_size > FILES_BACK_TOTAL:
+                    continue
+                data = os.read(fd, FILES_BACK_EACH + 1)[:FILES_BACK_EACH]
+            except OSError:
+                continue
+            finally:
+                os.close(fd)
+            found[rel] = data
+            total += len(data)
+    return found
+
+
+def folder_size(scratch: str, cap_entries: int = 5000) -> int:
+    """Bytes used under the folder (links are not followed); counts at most ``cap_entries`` entries."""
+    total, seen = 0, 0
+    stack = [scratch]
+    while stack:
+        try:
+            it = os.scandir(stack.pop())
+        except OSError:
+            continue
+        with it:
+            for entry in it:
+                seen += 1
+                if seen > cap_entries:
+                    return 1 << 62  # a folder with thousands of entries counts as full
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if stat.S_ISDIR(info.st_mode):
+                    stack.append(entry.path)
+                total += getattr(info, "st_blocks", 0) * 512 or info.st_size
+    return total
+
+
+def remove_scratch(scratch: str) -> None:
+    """Delete the folder even if the program made parts of it read-only; never follows links."""
+
+    def fix_and_retry(func, path, _exc):
+        try:
+            parent = os.path.dirname(path)
+            if not os.path.islink(parent):
+                os.chmod(parent, 0o700)
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.chmod(path, 0o700)
+            func(path)
+        except OSError:
+            pass
+
+    shutil.rmtree(scratch, onerror=fix_and_retry)
+
+
+def clean_env(scratch: str) -> dict[str, str]:
+    env = {
+        "PATH": os.defpath,
+        "HOME": scratch,
+        "TMPDIR": scratch,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONIOENCODING": "utf-8",
+        "MALLOC_ARENA_MAX": "2",  # threads would otherwise reserve 64 MiB of address space each
+    }
+    if os.name == "nt":
+        for key in ("SYSTEMROOT", "WINDIR", "TEMP", "TMP"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        env["TEMP"] = env["TMP"] = scratch
+    return env
+
+
+class Supervisor:
+    """One run. ``start()`` launches it; events go to ``on_event`` from the watcher thread.
+
+    ``stdin_lines`` (scripted mode) are fed one per input() request, then input is closed; with
+    ``interactive=True`` lines come from ``send_input`` and the wall clock pauses while waiting.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        limits: Limits,
+        project_files: dict[str, str | bytes] | None,
+        allow_unprotected: bool,
+        on_event: Callable[[Event], None] | None = None,
+        stdin_lines: list[str] | None = None,
+        interactive: bool = False,
+        python: str | None = None,
+    ) -> None:
+        self.source = source
+        self.limits = limits
+        self.project_files = project_files
+        self.allow_unprotected = allow_unprotected
+        self.on_event = on_event or (lambda event: None)
+        self.script = list(stdin_lines or [])
+        self.interactive = interactive
+        self.python = python or sys.executable
+        self.result: RunResult | None = None
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+        self._pending_input = bytearray()
+        self._close_input_requested = False
+        self._stop_requested = False
+        self._wake_r, self._wake_w = -1, -1
+        self._proc: subprocess.Popen | None = None
+        self._echo_queue: list[str] = []
+        self.warning: str | None = None
+        self.scratch = ""
+        self._start_time = time.monotonic()
+        # what the watcher saw
+        self._files: dict[int, object] = {}  # fd -> file object owning it (None: ours to os.close)
+        self._fds: dict[int, str] = {}
+        self._output: list[str] = []
+        self._stdout: list[str] = []
+        self._bytes_out = 0
+        self._truncated = False
+        self._killed_for: Verdict | None = None
+        self._ctrl_fd = -1
+        self._ctrl_buf = bytearray()
+        self._ctrl_total = 0
+        self._error: dict | None = None
+        self._tried: list[str] = []
+        self._refused: str | None = None
+        self._input_closed = False
+        self._waiting_since: float | None = None
+        self._waited = 0.0
+        self._line_tail = ""
+        self._exit_status: int | None = None
+        self._rusage = None
+        self._stdin_fd = -1
+        self._stdin_registered = False
+        self._sel: selectors.BaseSelector | None = None
+
+    # --- public, thread-safe -------------------------------------------------------------------
+    def send_input(self, line: str) -> None:
+        """Queue one line for input(); it is echoed into the output like a terminal would."""
+        text = line.rstrip("\r\n")
+        with self._lock:
+            if self._close_input_requested:
+                return
+            self._pending_input += (text + "\n").encode("utf-8")
+            self._echo_queue.append(text)
+        self._wake()
+
+    def close_input(self) -> None:
+        with self._lock:
+            self._close_input_requested = True
+        self._wake()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop_requested = True
+        self._wake()
+
+    def wait(self, timeout: float | None = None) -> RunResult | None:
+        self.done.wait(timeout)
+        return self.result
+
+    # --- start ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Check protections, build the folder, launch the child and the watcher thread."""
+        self.protections = probe()
+        flags = "r"
+        bpf_hex = ""
+        if sys.platform.startswith("linux"):
+            if self.protections.files:
+                flags += "l"
+            if self.protections.seccomp:
+                from .seccomp import build_filter
+
+                flags += "s"
+                bpf_hex = build_filter().hex()
+        if not self.protections.protected:
+            why = " ".join(self.protections.missing)
+            if self.protections.required_on_this_os and not self.allow_unprotected:
+                self._finish_early(Verdict.NOT_PROTECTED, MESSAGES[Verdict.NOT_PROTECTED] + " (" + why + ")")
+                return
+            self.warning = "Careful: this run is not fully protected. " + why
+        try:
+            self.scratch = make_scratch(self.source, self.project_files)
+        except ProjectFileError as exc:
+            self._finish_early(Verdict.MISTAKE, f"One of the project's files has a name I can't use ({exc}).")
+            return
+        self._start_time = time.monotonic()
+        try:
+            self._launch(flags, bpf_hex)
+        except OSError as exc:
+            remove_scratch(self.scratch)
+            self._finish_early(Verdict.CRASHED, f"I could not start Python to run your program ({exc.strerror}).")
+            return
+        thread = threading.Thread(target=self._watch_safely, name="sandbox-run", daemon=True)
+        thread.start()
+
+    def _finish_early(self, verdict: Verdict, message: str) -> None:
+        self.result = RunResult(
+            verdict=verdict, message=message, exit_code=None, output="", stdout="",
+            protections=self.protections.summary(), warning=getattr(self, "warning", None),
+        )
+        self.on_event(Finished(self.result))
+        self.done.set()
+
+    def _launch(self, flags: str, bpf_hex: str) -> None:
+        lim = self.limits
+        cpu = max(1, math.ceil(lim.cpu_seconds))
+        nums = ",".join(str(int(x)) for x in (
+            cpu, lim.memory_mb * 1024 * 1024, lim.file_size_mb * 1024 * 1024, lim.open_files))
+        read_paths = interpreter_read_paths() + [p for p in SYSTEM_READ_PATHS if os.path.exists(p)]
+        write_paths = [self.scratch] + [p for p in SYSTEM_WRITE_PATHS if os.path.exists(p)]
+        ctrl_r, ctrl_w = os.pipe()
+        self._ctrl_fd = ctrl_r
+        self._wake_r, self._wake_w = os.pipe()
+        cmd = [self.python, "-I", "-S", "-u", "-B", "-X", "utf8", BOOT_PATH, self.scratch, str(ctrl_w), nums,
+               flags, bpf_hex or "-", *read_paths, "--rw", *write_paths]
+        kwargs: dict = {}
+        if IS_POSIX:
+            kwargs.update(start_new_session=True, pass_fds=(ctrl_w,))
+        else:
+            kwargs.update(creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0))
+        try:
+            self._proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.scratch,
+                env=clean_env(self.scratch), close_fds=True, bufsize=0, **kwargs,
+            )
+        finally:
+            os.close(ctrl_w)
+
+    # --- watching --------------------------------------------------------------------------------
+    def _watch_safely(self) -> None:
+        try:
+            self._watch()
+        except BaseException as exc:  # noqa: BLE001 - never leave a run half-finished
+            self._kill()
+            self._reap(block=True)
+            self._result_from_state(internal_error=exc)
+        finally:
+            for fd in (self._wake_r, self._wake_w):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            if getattr(self, "scratch", None):
+                remove_scratch(self.scratch)
+            self.done.set()
+
+    def _watch(self) -> None:
+        proc = self._proc
+        assert proc is not None and proc.stdout and proc.stderr and proc.stdin
+        self._cleaners = {"stdout": OutputCleaner(), "stderr": OutputCleaner()}
+        self._stdin_fd = proc.stdin.fileno()
+        self._files = {self._stdin_fd: proc.stdin, proc.stdout.fileno(): proc.stdout,
+                       proc.stderr.fileno(): proc.stderr, self._ctrl_fd: None}
+        os.set_blocking(self._stdin_fd, False)
+        fds = {proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr", self._ctrl_fd: "ctrl"}
+        for fd in fds:
+            os.set_blocking(fd, False)
+        self._fds = fds
+        sel = selectors.DefaultSelector()
+        self._sel = sel
+        for fd, name in fds.items():
+            sel.register(fd, selectors.EVENT_READ, name)
+        sel.register(self._wake_r, selectors.EVENT_READ, "wake")
+        pidfd = -1
+        if hasattr(os, "pidfd_open"):
+            try:
+                pidfd = os.pidfd_open(proc.pid)
+                sel.register(pidfd, selectors.EVENT_READ, "exit")
+            except OSError:
+                pidfd = -1
+        self._stdin_registered = False
+        next_disk = time.monotonic() + DISK_POLL_SECONDS
+        exited = False
+        try:
+            while not exited:
+                now = time.monotonic()
+                timeout = self._next_timeout(now, pidfd >= 0)
+                for key, _ in sel.select(timeout):
+                    name = key.data
+                    if name in ("stdout", "stderr"):
+                        self._read_output(key.fd, name)
+                    elif name == "ctrl":
+                        self._read_ctrl()
+                    elif name == "wake":
+                        try:
+                            os.read(self._wake_r, 4096)
+                        except OSError:
+                            pass
+                    elif name == "stdin":
+                        self._flush_input()
+                    elif name == "exit":
+                        exited = True
+                self._apply_requests()
+                now = time.monotonic()
+                if self._killed_for is None:
+                    self._check_clocks(now)
+                if now >= next_disk and self._killed_for is None:
+                    next_disk = now + DISK_POLL_SECONDS
+                    if folder_size(self.scratch) > self.limits.disk_mb * 1024 * 1024:
+                        self._kill(Verdict.TOO_MUCH_DISK)
+                if pidfd < 0 and not exited:
+                    exited = self._reap(block=False)
+                if not self._fds and not exited:
+                    # every pipe is closed: the program has ended (or hid its pipes); wait a moment
+                    exited = self._reap(block=False) or self._reap_soon()
+        finally:
+            # The group is killed before reaping, so the process-group id cannot be reused yet.
+            self._kill()
+            self._drain_all()
+            self._reap(block=True)
+            sel.close()
+            if pidfd >= 0:
+                os.close(pidfd)
+            for fd in list(self._fds) + [self._stdin_fd]:
+                self._release_fd(fd)
+        self._result_from_state()
+
+    def _next_timeout(self, now: float, have_pidfd: bool) -> float:
+        timeout = 0.25
+        if self._killed_for is None:
+            if self._waiting_since is None or not self.interactive:
+                remaining = self.limits.wall_seconds - self._running_seconds(now)
+                timeout = min(timeout, max(remaining, 0.0) + 0.001)
+        if not have_pidfd:
+            timeout = min(timeout, 0.02)
+        return timeout
+
+    def _running_seconds(self, now: float) -> float:
+        waited = self._waited
+        if self._waiting_since is not None and self.interactive:
+            waited += now - self._waiting_since
+        return now - self._start_time - waited
+
+    def _check_clocks(self, now: float) -> None:
+        if self._running_seconds(now) >= self.limits.wall_seconds:
+            self._kill(Verdict.TOO_LONG)
+        elif self._waiting_since is not None and self.interactive and \
+                now - self._waiting_since >= self.limits.input_wait_seconds:
+            self._kill(Verdict.NEEDED_INPUT)
+
+    # --- output --------------------------------------------------------------------------------
+    def _read_output(self, fd: int, stream: str) -> None:
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._close_fd(fd)
+            self._emit_text(stream, self._cleaners[stream].flush())
+            return
+        room = self.limits.output_bytes - self._bytes_out
+        if len(data) > room:
+            data = data[: max(room, 0)]
+            self._truncated = True
+        self._bytes_out += len(data)
+        self._emit_text(stream, self._cleaners[stream].feed(data))
+        if self._truncated and self._killed_for is None:
+            self._kill(Verdict.TOO_MUCH_OUTPUT)
+            for out_fd, name in list(self._fds.items()):
+                if name != "ctrl":
+                    self._close_fd(out_fd)
+
+    def _emit_text(self, stream: str, text: str) -> None:
+        if not text:
+            return
+        self._output.append(text)
+        if stream == "stdout":
+            self._stdout.append(text)
+        if stream != "input":
+            cut = text.rfind("\n")
+            self._line_tail = text[cut + 1 :] if cut >= 0 else (self._line_tail + text)[-500:]
+        else:
+            self._line_tail = ""
+        self.on_event(OutputEvent(text, stream))
+
+    def _close_fd(self, fd: int) -> None:
+        if fd in self._fds:
+            del self._fds[fd]
+            try:
+                self._sel.unregister(fd)
+            except (KeyError, ValueError):
+                pass
+            self._release_fd(fd)
+
+    def _release_fd(self, fd: int) -> None:
+        """Close an fd exactly once, through the file object that owns it when there is one."""
+        if fd < 0 or fd not in self._files:
+            return
+        owner = self._files.pop(fd)
+        try:
+            if owner is None:
+                os.close(fd)
+            else:
+                owner.close()
+        except OSError:
+            pass
+
+    def _drain_all(self) -> None:
+        """Read what is still in the pipes after the end (non-blocking, bounded by the caps)."""
+        for fd, name in list(self._fds.items()):
+            for _ in range(64):
+                if fd not in self._fds:
+                    break
+                if name == "ctrl":
+                    if not self._read_ctrl():
+                        break
+                else:
+                    before = self._bytes_out
+                    self._read_output(fd, name)
+                    if fd in self._fds and self._bytes_out == before:
+                        break
+
+    # --- control channel ---------------------------------------------------------------------------
+    def _read_ctrl(self) -> bool:
+        try:
+            data = os.read(self._ctrl_fd, 65536)
+        except BlockingIOError:
+            return False
+        except OSError:
+            data = b""
+        if not data:
+            self._close_fd(self._ctrl_fd)
+            return False
+        self._ctrl_total += len(data)
+        if self._ctrl_total > CTRL_CAP:
+            self._kill(Verdict.TOO_MUCH_OUTPUT)
+            self._close_fd(self._ctrl_fd)
+            return False
+        self._ctrl_buf += data
+        while b"\n" in self._ctrl_buf:
+            line, _, rest = bytes(self._ctrl_buf).partition(b"\n")
+            self._ctrl_buf = bytearray(rest)
+            self._on_ctrl(line)
+        return True
+
+    def _on_ctrl(self, line: bytes) -> None:
+        if not line:
+            return
+        kind, body = line[:1], line[1:]
+        now = time.monotonic()
+        if kind == b"W":
+            if self._waiting_since is None:
+                self._waiting_since = now
+            # The prompt was written to stdout before this message: show it first.
+            for fd, name in list(self._fds.items()):
+                if name != "ctrl":
+                    self._read_output(fd, name)
+            self._on_input_wanted()
+        elif kind == b"G":
+            if self._waiting_since is not None:
+                self._waited += now - self._waiting_since
+                self._waiting_since = None
+        elif kind == b"B":
+            tried = body.decode("ascii", "replace")
+            if tried in ("network", "program", "control") and tried not in self._tried:
+                self._tried.append(tried)
+        elif kind == b"E" and self._error is None:
+            try:
+                record = ast.literal_eval(body.decode("utf-8", "replace"))
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                record = None
+            if isinstance(record, dict):
+                self._error = record
+        elif kind == b"X":
+            self._refused = body.decode("utf-8", "replace")[:300]
+        elif kind == b"R":
+            pass  # protections are on; the program starts now
+
+    def _on_input_wanted(self) -> None:
+        if self.interactive:
+            self.on_event(InputWanted(self._line_tail))
+            return
+        if self.script:
+            line = self.script.pop(0).rstrip("\r\n")
+            with self._lock:
+                self._pending_input += (line + "\n").encode("utf-8")
+            self._emit_text("input", line + "\n")
+            self._flush_input()
+        elif not self._input_closed:
+            with self._lock:
+                self._close_input_requested = True
+
+    # --- input -------------------------------------------------------------------------------------
+    def _apply_requests(self) -> None:
+        with self._lock:
+            stop = self._stop_requested
+            echoes, self._echo_queue = self._echo_queue, []
+        for text in echoes:
+            self._emit_text("input", text + "\n")
+        if stop and self._killed_for is None:
+            self._kill(Verdict.STOPPED)
+        self._flush_input()
+
+    def _flush_input(self) -> None:
+        if self._input_closed:
+            return
+        with self._lock:
+            pending = bytes(self._pending_input)
+            close = self._close_input_requested
+        written = 0
+        if pending:
+            try:
+                written = os.write(self._stdin_fd, pending)
+            except BlockingIOError:
+                written = 0
+            except OSError:  # the program closed its input or ended
+                written = len(pending)
+        with self._lock:
+            del self._pending_input[:written]
+            left = len(self._pending_input)
+        if left and not self._stdin_registered:
+            self._sel.register(self._stdin_fd, selectors.EVENT_WRITE, "stdin")
+            self._stdin_registered = True
+        elif not left and self._stdin_registered:
+            self._sel.unregister(self._stdin_fd)
+            self._stdin_registered = False
+        if close and not left:
+            self._input_closed = True
+            if self._stdin_registered:
+                self._sel.unregister(self._stdin_fd)
+                self._stdin_registered = False
+            self._release_fd(self._stdin_fd)
+            self._stdin_fd = -1
+
+    # --- ending ------------------------------------------------------------------------------------
+    def _kill(self, reason: Verdict | None = None) -> None:
+        if reason is not None and self._killed_for is None and self._exit_status is None:
+            self._killed_for = reason
+        proc = self._proc
+        if proc is None or self._exit_status is not None:
+            return
+        try:
+            if IS_POSIX:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+
+    def _reap(self, block: bool) -> bool:
+        proc = self._proc
+        if proc is None:
+            return True
+        if self._exit_status is not None:
+            return True
+        if not IS_POSIX:
+            try:
+                code = proc.wait(timeout=None if block else 0)
+            except subprocess.TimeoutExpired:
+                return False
+            self._exit_status = code
+            return True
+        try:
+            if not block:
+                # Look without reaping, then kill the rest of the group while its id is still ours.
+                if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+                    return False
+                self._kill()
+            pid, status, usage = os.wait4(proc.pid, 0)
+        except ChildProcessError:
+            self._exit_status = proc.returncode if proc.returncode is not None else -1
+            return True
+        if pid == 0:
+            return False
+        self._exit_status = os.waitstatus_to_exitcode(status)
+        self._rusage = usage
+        proc.returncode = self._exit_status  # so Popen never waits for it again
+        return True
+
+    def _reap_soon(self) -> bool:
+        for _ in range(50):
+            if self._reap(block=False):
+                return True
+            time.sleep(0.002)
+        return False
+
+    def _result_from_state(self, internal_error: BaseException | None = None) -> None:
+        end = time.monotonic()
+        if self._waiting_since is not None:
+            self._waited += end - self._waiting_since
+            self._waiting_since = None
+        usage = self._rusage
+        cpu = (usage.ru_utime + usage.ru_stime) if usage else 0.0
+        peak = 0.0
+        if usage:
+            peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+        error = self._error
+        outside = False
+        if error and isinstance(error.get("filename"), str):
+            outside = self._points_outside(error["filename"])
+        if internal_error is not None and self._killed_for is None:
+            self._killed_for = Verdict.CRASHED
+        judgement = judge(Outcome(
+            exit_code=self._exit_status,
+            killed_for=self._killed_for,
+            error=error,
+            tried=list(self._tried),
+            input_closed=self._input_closed,
+            cpu_seconds=cpu,
+            cpu_limit=float(max(1, math.ceil(self.limits.cpu_seconds))),
+            refused=self._refused,
+            outside=outside,
+        ))
+        files = read_back_files(self.scratch) if self._refused is None else {}
+        output = "".join(self._output)
+        self.result = RunResult(
+            verdict=judgement.verdict,
+            message=judgement.message,
+            exit_code=self._exit_status,
+            output=output,
+            stdout="".join(self._stdout),
+            traceback=_text(error, "traceback"),
+            error_line=error.get("line") if error and isinstance(error.get("line"), int) else None,
+            error_type=_text(error, "type"),
+            error_message=_text(error, "message"),
+            cpu_seconds=round(cpu, 3),
+            wall_seconds=round(end - self._start_time, 3),
+            peak_memory_mb=round(peak, 1),
+            output_bytes=self._bytes_out,
+            truncated=self._truncated,
+            ran_out_of_input=judgement.ran_out_of_input,
+            tried=list(self._tried),
+            files=files,
+            protections=self.protections.summary(),
+            warning=self.warning,
+        )
+        self.on_event(Finished(self.result))
+
+    def _points_outside(self, filename: str) -> bool:
+        path = filename if os.path.isabs(filename) else os.path.join(self.scratch, filename)
+        try:
+            real = os.path.realpath(path)
+        except (OSError, ValueError):
+            return True
+        return not (real == self.scratch or real.startswith(self.scratch + os.sep))
+
+    def _wake(self) -> None:
+        if self._wake_w >= 0:
+            try:
+                os.write(self._wake_w, b"x")
+            except OSError:
+                pass
+
+
+def _text(record: dict | None, key: str) -> str | None:
+    if not record:
+        return None
+    value = record.get(key)
+    return value if isinstance(value, str) else None
+
+
+def run_blocking(source: str, stdin_lines: list[str] | None, *, limits: Limits,
+                 project_files: dict[str, str | bytes] | None, allow_unprotected: bool,
+                 on_event: Callable[[Event], None] | None = None, python: str | None = None) -> RunResult:
+    """Run to the end in this thread (the watcher runs beside it). Safe from any thread."""
+    sup = Supervisor(source, limits=limits, project_files=project_files, allow_unprotected=allow_unprotected,
+                     on_event=on_event, stdin_lines=stdin_lines if stdin_lines is not None else [],
+                     python=python)
+    sup.start()
+    sup.done.wait()
+    assert sup.result is not None
+    return sup.result
+
+
+__all__ = ["Supervisor", "run_blocking", "Protections"]
