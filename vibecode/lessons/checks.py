@@ -431,21 +431,22 @@ def _value_advice(expected: Any, got: Any) -> str:
 
 
 _RULE_WORDS = {
-    "never_negative": "never goes below zero",
-    "adds_up_to": "adds up exactly",
-    "at_most": "is never too big",
-    "at_least": "is never too small",
-    "whole_number": "is a whole number",
-    "one_of": "is one of the allowed answers",
-    "same_as_solution": "matches the right answer",
-    "rule": "follows the lesson's rule",
+    "never_negative": "never below zero",
+    "adds_up_to": "adding up exactly",
+    "at_most": "never too big",
+    "at_least": "never too small",
+    "whole_number": "a whole number",
+    "one_of": "one of the allowed answers",
+    "same_as_solution": "the right answer",
+    "rule": "following the lesson's rule",
 }
 
 
 def _property_outcome(check: Check, number: int, item: dict, lesson: Lesson) -> CheckOutcome:
     if item.get("passed"):
-        rules = " and ".join(_RULE_WORDS[r] for r in check.rules)
-        return _pass(check, number, f"Tried {item['trials']} different inputs: the answer always {rules}.")
+        words = [_RULE_WORDS[r] for r in check.rules]
+        rules = ", ".join(words[:-1]) + (" and " if len(words) > 1 else "") + words[-1]
+        return _pass(check, number, f"Tried {item['trials']} different inputs, and every answer was {rules}.")
     if item.get("no_solution"):
         return _fail(check, number, "This check compares with the lesson's solution, but the lesson has none.",
                      "Ask your teacher: the lesson needs a solution.py.")

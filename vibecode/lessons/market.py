@@ -107,7 +107,7 @@ def describe(result: dict, config: dict) -> MarketReport:
     if goal is not None and days and not problem and total < int(goal):
         passed = False
         advice.append(f"The goal for this week is a profit of at least {money(int(goal))}.")
-    _advise(days, advice)
+    _advise(days, advice, config)
     story = " ".join(sentences)
     if days:
         story += "\n\n" + chart(days)
@@ -119,17 +119,31 @@ def describe(result: dict, config: dict) -> MarketReport:
     return MarketReport(passed=passed, story=story, advice=advice, total_profit=total, problem=problem_text)
 
 
-def _advise(days: list[dict], advice: list[str]) -> None:
-    """One or two tips drawn from what happened, like a friendly shop owner would give."""
+def _advise(days: list[dict], advice: list[str], config: dict) -> None:
+    """One or two tips drawn from what happened, like a friendly shop owner would give.
+
+    Only about what the child decides: no "make fewer cups" when the lesson fixed the cups.
+    """
+    decides_cups = isinstance(config.get("make"), str)
+    decides_price = isinstance(config.get("price"), str)
     bad = [d for d in days if d["weather"] in ("rainy", "stormy")]
     wasted = sum(d["made"] - d["sold"] for d in bad)
-    if bad and wasted > 5:
+    if decides_cups and bad and wasted > 5:
         advice.append("On rainy or stormy days few people come. Making fewer cups then saves money.")
     good = [d for d in days if d["weather"] in ("hot", "sunny")]
     if any(d["turned_away"] > 3 for d in good):
-        advice.append("On hot and sunny days you ran out. Making more cups (or a higher price) could earn more.")
+        if decides_price:
+            advice.append("On hot and sunny days you sold out. A higher price could earn more from the same cups.")
+        elif decides_cups:
+            advice.append("On hot and sunny days you ran out. Making more cups could earn more.")
     leftover = sum(d["made"] - d["sold"] for d in good)
-    if good and leftover > 10 * len(good):
-        advice.append("On sunny days many cups were left over. Maybe your price is too high, or you made too many.")
+    if decides_price and good and leftover > 10 * len(good):
+        advice.append("On sunny days many cups were left over. Maybe your price is too high for those days.")
+    if decides_price and bad and wasted > 5:
+        advice.append("On rainy days a lower price may sell a few more cups.")
+    if isinstance(config.get("signs"), str):
+        costly = [d for d in days if d["signs"] and d["weather"] in ("rainy", "stormy")]
+        if costly:
+            advice.append("Signs on rainy days cost money but bring few people. Try no signs when it rains.")
     if len(advice) > 3:
         del advice[3:]
