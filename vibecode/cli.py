@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "vibecode.commands.report",
     "vibecode.commands.serve",
     "vibecode.commands.model",
+    "vibecode.commands.safety",
 ]
 
 

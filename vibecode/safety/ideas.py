@@ -1,0 +1,565 @@
+"""Decide whether a child's idea is fine to build, before the model ever sees it.
+
+This is a rule layer that works with no model at all. It looks for *what the program would
+do to whom* (a verb plus a real target: "delete all files on the computer", "steal my
+sister's password", "hack into the school website"), not for scary single words, so ordinary
+kid projects — "kill the dragon", "shoot hoops", "steal second base", "a life hack list",
+"a quiz about viruses and bacteria", "a password checker for my own game" — are never refused.
+
+Two things soften a match: *protective framing* ("stop hackers from deleting files", "defend
+against viruses") and *story framing* ("a game where you hack the evil robot's base") — but
+story framing only helps when the target is make-believe, never when it is a real person
+("my sister's password") or the real computer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from vibecode.safety.messages import personal_warning, refusal, suggestion
+from vibecode.safety.normalize import LEET, fold_text, unleet_word
+from vibecode.safety.profanity import detector
+from vibecode.safety.rules import SafetyRules, active_rules
+
+KINDS = ("ok", "harmful", "adult", "unkind", "blocked", "personal")
+
+
+@dataclass(frozen=True)
+class IdeaCheck:
+    """The verdict on one idea.
+
+    kind: "ok" | "harmful" | "adult" | "unkind" | "blocked" (a teacher's topic) | "personal".
+    allowed: False for harmful/adult/unkind/blocked. "personal" is allowed, but ``message`` is a
+    gentle warning and the caller should ask the child before storing the text (``redacted``
+    is the same idea with pretend details, to offer instead).
+    """
+
+    kind: str
+    allowed: bool
+    message: str | None
+    category: str | None = None  # finer reason, e.g. "hack", "password", "phone"
+    suggestion: str | None = None  # a safe project to offer instead
+    matched: tuple[str, ...] = ()  # the words that triggered it (for the teacher's log)
+    redacted: str | None = None  # for "personal": the idea with pretend details
+    personal: tuple[str, ...] = field(default_factory=tuple)  # kinds of private info found
+
+
+OK = IdeaCheck("ok", True, None)
+
+# ---------------------------------------------------------------------------------------
+# Preparing the text
+# ---------------------------------------------------------------------------------------
+
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th|s|am|pm|cm|mm|km|kg|g|m|x|k|d|p|lbs?)$")
+
+
+def prepare(text: str) -> str:
+    """Lowercase plain words: folded, leetspeak undone inside words, spelled-out letters joined."""
+    folded = fold_text(text).replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    words = []
+    for word in folded.split():
+        core = word.strip(".,!?;:\"()[]{}")
+        if (
+            core
+            and any(c in LEET for c in core)
+            and sum(c.isalpha() for c in core) >= 2
+            and not _ORDINAL.match(core)
+            and not re.fullmatch(r"[\d$.,:/%-]+", core)
+        ):
+            variants = unleet_word(core)
+            if variants:
+                word = word.replace(core, variants[0])
+        words.append(word)
+    joined = " ".join(words)
+    # "h a c k" / "h.a.c.k" -> "hack"
+    joined = re.sub(
+        r"\b(?:[a-z][ .\-_]){2,}[a-z]\b",
+        lambda m: re.sub(r"[ .\-_]", "", m.group(0)) if len(m.group(0)) >= 5 else m.group(0),
+        joined,
+    )
+    joined = re.sub(r"[^a-z0-9'$:\\/.\- ]+", " ", joined)
+    joined = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", joined)
+    return re.sub(r"\s+", " ", joined).strip()
+
+
+def _gap(n: int) -> str:
+    """Up to n words between two parts of a phrase."""
+    return rf"(?:\s+\S+){{0,{n}}}?\s+"
+
+
+# ---------------------------------------------------------------------------------------
+# Vocabulary
+# ---------------------------------------------------------------------------------------
+
+RELATION = (
+    r"(?:little |big |baby |older |younger |step ?|best |twin |annoying )?"
+    r"(?:sister|sis|brother|bro|sibling|mom|mum|mommy|mummy|mother|dad|daddy|father|parent|"
+    r"grandma|granny|grandpa|grandad|grandmother|grandfather|aunt|auntie|uncle|cousin|friend|"
+    r"bff|classmate|teacher|principal|headteacher|neighbou?r|coach|babysitter|boyfriend|"
+    r"girlfriend|crush|family|tutor|nanny|bus driver|class ?mates?|best friend)s?"
+)
+# People who are real: a possessive or a relation.
+REAL_PERSON = (
+    rf"(?:(?:my|our|his|her|their|your|the|a|that) {RELATION}|someone|somebody|anyone|anybody|"
+    r"everyone|everybody|people|other people|other kids|real people|kids at (?:my )?school|"
+    r"people at (?:my )?school|the (?:other )?kids|students|him|her|them|myself|yourself|"
+    r"the whole class|my class|(?:the )?neighbou?rs)"
+)
+OWNER = (
+    rf"(?:(?:my|our|his|her|their|the) {RELATION}'s?|someone's|somebody's|someones|anyone's|"
+    r"everyone's|everybody's|people's|other people's|other peoples|peoples|his|her|their|"
+    r"the school's|my school's|the teacher's|the school|my school|the class's|a stranger's|"
+    r"strangers'|[a-z]+'s)"
+)
+DEVICE = (
+    r"(?:computers?|laptops?|pcs?|macs?|macbooks?|tablets?|phones?|iphones?|ipads?|chromebooks?|"
+    r"servers?|websites?|web ?sites?|wi-?fi|network|internet|systems?|desktop|hard ?drives?|"
+    r"consoles?|xbox|playstation|ps5|nintendo switch)"
+)
+ACCOUNT = (
+    r"(?:passwords?|pass ?codes?|pins?|pin numbers?|log-?ins?|logins?|accounts?|credit cards?|"
+    r"bank cards?|card numbers?|bank details|bank accounts?|emails?|e-mails?|messages|texts|"
+    r"chats?|dms|diary|robux|v-?bucks|identity|identities|personal (?:info|information|data|"
+    r"details)|private (?:info|information|data|stuff|messages)|data|username and password|"
+    r"instagram|snapchat|tiktok|facebook|discord|roblox account|fortnite account|"
+    r"minecraft account|steam account|social media)"
+)
+STORY = (
+    r"(?:\b(?:game|story|adventure|quiz|simulation|simulator|comic|movie|play|role ?play|rpg|"
+    r"level|mission|puzzle)\b(?:\s+\S+){0,2}?\s+(?:where|in which|about|that has|with|when)\b|"
+    r"\bpretend\b|\bfake\b|\bmake-?believe\b|\bin (?:the|my|a) game\b|\bin (?:the|my|a) story\b|"
+    r"\bimaginary\b|\bcartoon\b|\bvillain\b|\bevil\b|\bmonsters?\b|\baliens?\b|\brobots?\b|"
+    r"\bdragons?\b|\bzombies?\b|\bspace ?ship\b)"
+)
+PROTECT = (
+    r"\b(?:stop|stops|stopping|protect|protects|protecting|defend|defends|defending|block|blocks|"
+    r"prevent|prevents|catch|catches|fight|fights|fighting|against|save|saves|guard|guards|"
+    r"warn|warns|detect|detects|spot|spots|spotting|find|finds|avoid|avoids|beat|beats|"
+    r"escape|escapes|without|anti|antivirus|anti-virus|learn about|teach|teaches|teaching|"
+    r"quiz about|quiz on|safe from|safety|before they|so they can't|so nobody can|can't)\b"
+)
+BIOLOGY = (
+    r"\b(?:biology|cells?|bacteria|germs?|immune|flu|colds?|sick|sickness|doctor|doctors|vaccines?|"
+    r"disease|diseases|body|blood|science|covid|coronavirus|illness|medicine|nurse|hospital|"
+    r"microbes?|pandemic|epidemic|outbreak)\b"
+)
+
+_C = re.IGNORECASE
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One phrase pattern. ``real`` decides whether story framing can soften it:
+    "never" (it always counts), "target" (only if the matched target is make-believe),
+    "always" (story framing always softens it)."""
+
+    category: str
+    pattern: re.Pattern[str]
+    story_softens: str = "target"
+    protect_softens: bool = True
+    unless: re.Pattern[str] | None = None  # if this is found anywhere, the rule doesn't count
+
+
+def _r(p: str) -> re.Pattern[str]:
+    return re.compile(p, _C)
+
+
+DEL_VERB = (
+    r"\b(?:delete[sd]?|deleting|erase[sd]?|erasing|wipe[sd]?|wiping|remove[sd]?|removing|"
+    r"destroy(?:s|ed|ing)?|trash(?:es|ed|ing)?|corrupt(?:s|ed|ing)?|format(?:s|ted|ting)?|"
+    r"nuke[sd]?|nuking|get rid of|gets rid of|encrypt(?:s|ed|ing)?|scramble[sd]?|"
+    r"overwrite[sd]?|overwriting|shred(?:s|ded|ding)?|mess(?:es|ed|ing)? up|ruin(?:s|ed|ing)?)\b"
+)
+FILES = r"(?:files|folders|documents|docs|photos|pictures|videos|downloads|programs|apps|data|system files|everything|all)"
+LOCATION = rf"(?:on|in|from|off|of|inside)\s+(?:\S+\s+){{0,2}}?{DEVICE}\b(?!')"
+
+HARMFUL_RULES: list[Rule] = [
+    # -- deleting / wrecking files ----------------------------------------------------
+    Rule("delete", _r(rf"{DEL_VERB}{_gap(4)}(?:\S+\s+){{0,2}}?{FILES}\s+(?:\S+\s+){{0,2}}?{LOCATION}"),
+         story_softens="never"),
+    Rule("delete", _r(rf"{DEL_VERB}{_gap(3)}(?:all|every|each|any|random|important|(?:all )?(?:the|my|your|their|his|her) (?:own )?)\s*(?:of (?:the|my|your) )?(?:\S+\s+)?(?:files|folders|documents|system files)\b"),
+         story_softens="never"),
+    Rule("delete", _r(rf"{DEL_VERB}\s+(?:\S+\s+){{0,2}}?files\b"), story_softens="never"),
+    Rule("delete", _r(rf"{DEL_VERB}{_gap(3)}(?:the |my |your |a |this |that )?(?:whole |entire )?(?:hard ?drive|hard ?disk|system ?32|operating system|windows|c drive|c:|computer|laptop|pc|chromebook|ipad|tablet|phone|school (?:computer|server|website|network))s?\b(?!'|\s+(?:player|opponent|'s|army|ships?|base|team|side|pieces?|cards?|robots?|character))"),
+         story_softens="target"),
+    Rule("delete", _r(rf"{DEL_VERB}{_gap(2)}{OWNER}\s+(?:\S+\s+)?(?:homework|work|files|photos|pictures|projects?|game saves?|save files?|saves|essay|drawings?|videos|account|data|stuff)\b"),
+         story_softens="never"),
+    Rule("delete", _r(r"\brm\s+-r?f|\brm\s+-rf|\brmdir\s+/s|\bdel\s+/[sfq]|\bformat\s+c:|\bshutil\.rmtree|\bsudo\s+rm\b|\bdeltree\b"),
+         story_softens="never", protect_softens=False),
+    # -- hacking -------------------------------------------------------------------------
+    Rule("hack", _r(r"\bhack(?:s|ed|ing)?\s+(?:in ?to|in)\b"), story_softens="target"),
+    Rule("hack", _r(rf"\b(?:hack(?:s|ed|ing)?|break(?:s|ing)? in ?to|breaking in ?to|get(?:s|ting)? in ?to|sneak(?:s|ing)? in ?to|log(?:s|ging)? in ?to|take(?:s)? over|taking over|control(?:s|ling)?|access(?:es|ing)?){_gap(3)}(?:{OWNER}\s+)?(?:\S+\s+)?(?:{DEVICE}|{ACCOUNT}|school|bank|grades?|webcams?|cameras?|microphones?|routers?|databases?|game servers?)\b(?!')"),
+         story_softens="target"),
+    Rule("hack", _r(r"\bhack(?:ing|er)?\s+(?:tool|tools|program|programs|software|script|scripts|app|kit|code|bot)s?\b"),
+         story_softens="always"),
+    Rule("hack", _r(r"\b(?:ddos|dos attack|denial of service|botnet|sql injection|brute[- ]?forc(?:e|ing)|exploit(?:s|ing)? (?:a |the )?(?:bug|website|server|computer|system|vulnerabilit(?:y|ies))|zero[- ]day)\b"),
+         story_softens="always"),
+    Rule("hack", _r(rf"\bhack(?:s|ed|ing)?\s+(?:roblox|fortnite|minecraft|robux|v-?bucks|free)\b"),
+         story_softens="never"),
+    # -- passwords and accounts ----------------------------------------------------------
+    Rule("password", _r(rf"\b(?:steal(?:s|ing)?|stole|stolen|grab(?:s|bing)?|take(?:s)?|taking|get(?:s|ting)?|find(?:s|ing)?(?: out)?|copy|copies|copying|record(?:s|ing)?|collect(?:s|ing)?|log(?:s|ging)?|sniff(?:s|ing)?|crack(?:s|ing)?|guess(?:es|ing)?|see(?:s|ing)?|read(?:s|ing)?|know|learn|figure(?:s)? out|reveal(?:s)?|show(?:s)?|unlock(?:s)?|change(?:s)?|use(?:s)?|send(?:s)? me|save(?:s)?|store(?:s)?|look at|check|peek at|spy on){_gap(3)}{OWNER}\s+(?:\S+\s+)?{ACCOUNT}\b"),
+         story_softens="target"),
+    Rule("password", _r(rf"\b(?:steal(?:s|ing)?|stole|stolen|grab(?:s|bing)?|phish(?:es|ing)?|sniff(?:s|ing)?|crack(?:s|ing)?|harvest(?:s|ing)?|collect(?:s|ing)? (?:people's|other people's|everyone's)){_gap(2)}(?:\S+\s+)?(?:passwords?|pins?|log-?ins?|logins?|accounts?|credit cards?|card numbers?|bank details|identity|identities|personal (?:info|information|data)|robux|v-?bucks|usernames? and passwords?|data)\b"),
+         story_softens="target"),
+    Rule("password", _r(r"\bpasswords?\s+(?:stealer|grabber|cracker|sniffer|hacker|logger|thief|harvester|finder|breaker|stealing|cracking|grabbing)s?\b|\bkey ?loggers?\b|\bkey ?logging\b|\blog(?:s|ging)? (?:every|all the|all)? ?key ?(?:presses|strokes)\b|\brecord(?:s|ing)? (?:every|all the|all)? ?key ?(?:presses|strokes)\b|\bkeystrokes?\b"),
+         story_softens="never"),
+    Rule("password", _r(rf"\brecord(?:s|ing)?\s+(?:what|everything)\s+{REAL_PERSON}\s+(?:types?|typed|writes?|says?)\b"), story_softens="never"),
+    # -- viruses -----------------------------------------------------------------------
+    Rule("virus", _r(r"\b(?:make|makes|making|create|creates|creating|build|building|write|writing|code|coding|program|programming|design|develop|send|sends|sending|spread|spreads|spreading|install|installs|put|plant|release|upload|give|gives)\s+(?:me\s+)?(?:a |an |some |my own |the |real |own |dangerous |evil |real-life |working )*(?:computer |pc |real |dangerous |little |mini |tiny |small |nasty )?(?:virus|viruses|malware|trojans?|trojan horse|worms?|ransomware|spyware|adware|rootkits?|backdoors?|botnets?)\b(?!\s+(?:game|simulat\w*|quiz|fighters?|hunters?|defen\w*|scanners?|checkers?|detectors?|blasters?|shooters?|invaders?|cleaners?|killers?|removers?|protection|busters?|attack game|zapper|catcher|alert|warning|lesson|story|cartoon|character|monster|villain))"),
+         story_softens="target", unless=_r(BIOLOGY)),
+    Rule("virus", _r(rf"\b(?:virus|malware|worm|trojan|program|code|script|app|bot)s?\s+(?:that|which|to|and)\s+(?:\S+\s+){{0,2}}?(?:infects?|spreads?|copies itself|copy itself|deletes?|crash(?:es)?|breaks?|destroys?|steals?|takes? over|locks?|encrypts?){_gap(3)}(?:\S+\s+)?(?:{DEVICE}|files|passwords?|data)\b(?!')"),
+         story_softens="target", unless=_r(BIOLOGY)),
+    Rule("virus", _r(rf"\binfect(?:s|ed|ing)?{_gap(3)}(?:{DEVICE}|files|programs)\b(?!')"), story_softens="target"),
+    Rule("virus", _r(r"\bcomputer virus(?:es)?\b(?!\s+(?:game|simulat\w*|quiz|fighters?|hunters?|defen\w*|scanners?|checkers?|detectors?|blasters?|shooters?|invaders?|cleaners?|killers?|removers?|protection|busters?|zapper|lesson|story|cartoon))"),
+         story_softens="always"),
+    # -- crashing / breaking the computer ---------------------------------------------
+    Rule("crash", _r(rf"\b(?:crash(?:es|ed|ing)?|freez(?:e|es|ing)|froze|overheat(?:s|ing)?|overload(?:s|ing)?|brick(?:s|ing)?|fry|fries|frying|blow(?:s|ing)? up|explod(?:e|es|ing)|break(?:s|ing)?|broke|destroy(?:s|ing)?|wreck(?:s|ing)?|ruin(?:s|ing)?|slow(?:s|ing)? down|lag(?:s|ging)?|jam(?:s|ming)?|mess(?:es|ing)? up|kill(?:s|ing)?|shut(?:s|ting)? down|turn(?:s|ing)? off|switch(?:es|ing)? off|restart(?:s|ing)?|reboot(?:s|ing)?|take(?:s)? down|taking down){_gap(3)}(?:(?:the|my|his|her|their|your|someone's|everyone's|all the|all|other|other people's|the school's|my school's|school|every|this|a|my \w+'s|the \w+'s|everybody's|whole|entire|real)\s+)+(?:\S+\s+)?{DEVICE}\b(?!'|\s+(?:player|opponent|army|ships?|base|team|side|pieces?|cards?|robots?|character|guess|'s))"),
+         story_softens="target"),
+    Rule("crash", _r(rf"\b(?:make|makes|making|get|gets)\s+(?:the|my|a|his|her|their|every|all the|someone's)\s+{DEVICE}\s+(?:crash|freeze|explode|blow up|catch fire|overheat|die|break|stop working|go slow|slow down|shut down|turn off)\b"),
+         story_softens="target"),
+    Rule("crash", _r(r"\b(?:fork ?bomb|zip ?bomb|logic ?bomb|infinite (?:pop-?ups?|windows|tabs)|(?:open|opens|opening)\s+(?:a (?:million|thousand|hundred)|infinite|endless|thousands of|millions of|loads of|tons of)\s+(?:windows|tabs|pop-?ups|programs)|(?:use|uses|using|eat|eats|fill|fills|filling)\s+(?:up\s+)?all\s+(?:of\s+)?the\s+(?:memory|ram|cpu|disk|storage|hard drive|space)|fill(?:s|ing)? up the (?:hard drive|disk|memory|storage))\b"),
+         story_softens="never"),
+    # -- spying --------------------------------------------------------------------------
+    Rule("spy", _r(rf"\bspy(?:ing|ies)? on\s+{REAL_PERSON}"), story_softens="never"),
+    Rule("spy", _r(r"\bspy(?:ing|ies)? on\b"), story_softens="always"),
+    Rule("spy", _r(rf"\bsecretly\s+(?:record(?:s|ing)?|watch(?:es|ing)?|film(?:s|ing)?|listen(?:s|ing)?(?: to)?|track(?:s|ing)?|read(?:s|ing)?|follow(?:s|ing)?|take(?:s)? (?:pictures|photos)|spy|turn(?:s)? on|look(?:s)? at|check(?:s)?|copy|copies){_gap(3)}"),
+         story_softens="target", unless=_r(r"\b(?:my own|myself)\b")),
+    Rule("spy", _r(rf"\b(?:track(?:s|ing)?|find(?:s|ing)? out|know|see(?:s)?|shows?|follow(?:s|ing)?)\s+(?:where|the location of|the address of)\s+{REAL_PERSON}"),
+         story_softens="never"),
+    Rule("spy", _r(rf"\b(?:track(?:s|ing)?|follow(?:s|ing)?|locate(?:s)?|find(?:s)?){_gap(1)}{OWNER}\s+(?:\S+\s+)?(?:location|phone|whereabouts|every move|address|house|home)\b"),
+         story_softens="never"),
+    Rule("spy", _r(rf"\b(?:read(?:s|ing)?|see(?:s|ing)?|look(?:s|ing)? at|check(?:s|ing)?|open(?:s|ing)?|copy|copies|forward(?:s)?){_gap(2)}{OWNER}\s+(?:\S+\s+)?(?:messages|texts|diary|emails?|e-mails?|chats?|dms|notes|search history|history|photos)\b"),
+         story_softens="never"),
+    Rule("spy", _r(rf"\b(?:turn(?:s|ing)? on|switch(?:es|ing)? on|use(?:s)?|open(?:s)?|access(?:es)?|hack(?:s)?|control(?:s)?)\s+(?:the|their|someone's|a|his|her|people's|{OWNER})\s+(?:web ?cam|camera|microphone|mic)s?\b"),
+         story_softens="target"),
+    Rule("spy", _r(r"\b(?:stalk(?:s|ing|er)?|dox(?:x)?(?:es|ing)?|track(?:s|ing)? (?:people|someone|kids|my classmates))\b"), story_softens="never"),
+    # -- hurting real people ------------------------------------------------------------
+    Rule("self_harm", _r(r"\b(?:kill(?:ing)? myself|hurt(?:ing)? myself|cut(?:ting)? myself|end(?:ing)? my (?:own )?life|(?:want|wanna|going) to die|suicid\w*|self[- ]?harm\w*|don't want to (?:live|be alive)|not want to live|hate my life and)\b"),
+         story_softens="never", protect_softens=False),
+    Rule("hurt", _r(rf"\b(?:hurt(?:s|ing)?|kill(?:s|ing)?|murder(?:s|ing)?|stab(?:s|bing)?|shoot(?:s|ing)?|poison(?:s|ing)?|punch(?:es|ing)?|beat(?:s|ing)? up|attack(?:s|ing)?|harm(?:s|ing)?|strangle(?:s)?|choke(?:s)?|burn(?:s|ing)?|kidnap(?:s|ping)?|bomb(?:s|ing)?|run over){_gap(1)}(?:{REAL_PERSON}|my (?:dog|cat|pet|hamster|fish|rabbit|bird)|(?:a |the |my |our )?(?:real )?(?:people|person|teacher|principal|school|classmates?|students))\b(?!\s+(?:in the game|in my game|in a game))"),
+         story_softens="target"),
+    Rule("hurt", _r(r"\b(?:shoot(?:s|ing)? up (?:the|my|a) school|school shoot\w*|bring(?:s|ing)? (?:a |my |some )?(?:gun|knife|weapon|bomb)s? (?:to|into) (?:school|class)|mass shoot\w*)\b"),
+         story_softens="never", protect_softens=False),
+    Rule("weapon", _r(r"\b(?:how (?:to|do i|can i|do you) (?:make|build|create|get|buy)|(?:make|build|create|get|buy)(?:s)? (?:me )?(?:a |an |some )?(?:real|working|actual|homemade|home-made|dangerous))\s+(?:a |an |some )?(?:real |working |actual |homemade |dangerous )?(?:bombs?|explosives?|guns?|pipe bombs?|poisons?|weapons?|knife|knives|molotovs?|grenades?|napalm|meth|drugs)\b"),
+         story_softens="never",
+         unless=_r(r"\b(?:bath bomb|seed bomb|water (?:gun|balloon|pistol)|nerf|toy|lego|minecraft|paper|pretend|cardboard)\b")),
+    # -- scams -------------------------------------------------------------------------
+    Rule("scam", _r(r"\b(?:phishing|phish(?:es)?)\b(?!\s+(?:quiz|test|detector|checker|spotter|game|lesson|trainer|training|awareness|warning|alert))"),
+         story_softens="always"),
+    Rule("scam", _r(r"\bfake\s+(?:\S+\s+)?(?:log-?in|sign-?in|bank|password|paypal|roblox|google|apple|microsoft|school)\s+(?:page|screen|website|site|form|email|message|popup|pop-up)s?\b"),
+         story_softens="never"),
+    Rule("scam", _r(rf"\btrick(?:s|ing)?\s+(?:{REAL_PERSON}|users|players|them|my \S+)\s+(?:into|to)\s+(?:giving|give|typing|type|telling|tell|sending|send|sharing|share|paying|pay|entering|enter|clicking|click|downloading|download)\b"),
+         story_softens="target"),
+    Rule("scam", _r(r"\b(?:scam(?:s|ming)?)\s+(?:people|someone|kids|players|my|old|grandma|grandpa|others)\b|\b(?:free )?(?:robux|v-?bucks) generator\b"),
+         story_softens="never"),
+    # -- getting around safety ---------------------------------------------------------
+    Rule("bypass", _r(r"\b(?:bypass(?:es|ing)?|get(?:s|ting)? (?:around|past)|turn(?:s|ing)? off|disable(?:s|ing)?|switch(?:es|ing)? off|break(?:s|ing)?|hack(?:s|ing)?|beat(?:s)?|dodge(?:s)?|sneak(?:s)? past|remove(?:s)?|uninstall(?:s)?)\s+(?:the |my |our |a )?(?:school(?:'s)? |mom's |dad's |parents' |parent's )?(?:internet |web |content |website )?(?:filters?|firewalls?|parental controls?|screen ?time(?: limit)?s?|anti-?virus|blockers?|sandbox|safety settings?|safety filter|restrictions?|admin password|web filter|proxy|school block)\b"),
+         story_softens="never"),
+    Rule("bypass", _r(r"\b(?:unblock(?:s|ing)?\s+(?:\S+\s+)?(?:websites?|sites|games|youtube|tiktok|social media|everything)|(?:get|become|gain)s?\s+admin(?:istrator)?(?: rights| access| password)?)\b"),
+         story_softens="never"),
+    Rule("grades", _r(r"\b(?:change(?:s)?|edit(?:s)?|alter(?:s)?|hack(?:s)?|raise(?:s)?|fix(?:es)?|fake(?:s)?|boost(?:s)?)\s+(?:my|our|the|his|her|their|all (?:my|the))\s+(?:grades?|marks|report cards?|test scores)\s+(?:in|on|at)\s+(?:the |my )?(?:school|teacher|class|system|computer|website|portal|database)\b"),
+         story_softens="never"),
+]
+
+ADULT_RULES: list[Rule] = [
+    Rule("adult", _r(r"\b(?:sex|sexual|sexy|sexting|naked|nude|nudes|nudity|porn\w*|p0rn|xxx|strip ?club|strippers?|stripping|hookers?|prostitut\w*|escorts? service|make ?out|making out|condoms?|erotic\w*|onlyfans|only fans|18\+|adults? only|adult (?:videos?|sites?|content|movies?)|hot (?:girls|boys|babes|chicks)|boobs?|booty call|horny|lingerie|bikini pics|kinky|fetish\w*|orgasm\w*|dating (?:app|site|game|website)s?|hook ?up with|one night stand)\b"),
+         story_softens="never", protect_softens=False,
+         unless=_r(r"\b(?:sexual reproduction|asexual|sex of (?:the|an|a) (?:animal|plant|baby|chick|fish))\b")),
+    Rule("drugs", _r(r"\b(?:drugs?|cocaine|coke line|heroin|meth|crystal meth|crack cocaine|lsd|ecstasy|mdma|marijuana|cannabis|smok(?:e|es|ing) (?:weed|pot|a joint|joints|cigarettes?|cigars?)|weed (?:dealer|shop|store|plant to smoke)|joints?|blunts?|bongs?|vap(?:e|es|ing|er|ers)|juul|cigarettes?|cigars?|cigs|tobacco|nicotine|beers?|wine|vodka|whiske?y|tequila|alcohol\w*|booze|liquor|cocktails?|get(?:ting)? drunk|drunk|hangover|shots of|bar that sells|pub crawl|get(?:ting)? high|stoned|overdose)\b"),
+         story_softens="never", protect_softens=True,
+         unless=_r(r"\b(?:root beer|ginger beer|butter ?beer|fruit cocktail|drug ?store|drugstore|drug store|say no to drugs|prawn cocktail|shrimp cocktail|wine gums?|grape juice)\b")),
+    Rule("gambling", _r(r"\b(?:gambl\w*|bet(?:s|ting)? (?:real|actual|my|your) money|real[- ]money (?:bets?|betting|casino|poker|slots?)|online casino|sports betting|betting (?:site|app|website))\b"),
+         story_softens="never", protect_softens=True),
+    Rule("gore", _r(r"\b(?:gore|gory|gorey|torture[sd]?|torturing|dismember\w*|decapitat\w*|behead\w*|disembowel\w*|blood and guts|guts (?:everywhere|spill\w*|out)|rip(?:s|ping)? (?:out )?(?:their|his|her|your) (?:heart|eyes|guts|head)|cut(?:s|ting)? off (?:their|his|her|your|people's) (?:heads?|arms?|legs?|fingers?))\b"),
+         story_softens="never", protect_softens=False),
+]
+
+INSULT = (
+    r"(?:stupid|dumb|dumbest|stupidest|ugly|ugliest|fat|fattest|an? idiot|idiots?|losers?|smelly|"
+    r"stinky|smelliest|morons?|gross|weirdos?|worthless|useless|pathetic|annoying|lame|worst|"
+    r"disgusting|freaks?|nerds?|dorks?|babies|baby|crybabies|crybaby|hopeless|brainless|trash|"
+    r"garbage|a joke|nobody likes|hated|hates everyone|weird|poor|not invited)"
+)
+GROUP = (
+    r"(?:(?:\w+ )?people|girls|boys|men|women|immigrants|foreigners|refugees|muslims|jews|"
+    r"christians|hindus|sikhs|buddhists|atheists|black people|white people|brown people|asians|"
+    r"africans|mexicans|chinese|indians|arabs|gays?|lesbians|trans (?:people|kids)|"
+    r"disabled (?:people|kids)|autistic (?:people|kids)|fat (?:people|kids)|poor (?:people|kids)|"
+    r"old people|(?:\w+ )?kids)"
+)
+
+UNKIND_RULES: list[Rule] = [
+    Rule("unkind", _r(rf"\b(?:make(?:s)? fun of|making fun of|laugh(?:s|ing)? at|teas(?:e|es|ing)|bully(?:ing)?|bullies|insult(?:s|ing)?|roast(?:s|ing)?|embarrass(?:es|ing)?|humiliat(?:e|es|ing)|pick(?:s|ing)? on|be(?:ing)? mean to|mock(?:s|ing)?|troll(?:s|ing)?|exclud(?:e|es|ing)|leave(?:s)? out|prank(?:s|ing)?|scare(?:s)?|threaten(?:s|ing)?|gossip(?:s|ing)? about|spread(?:s|ing)? rumou?rs about|cyberbull\w*){_gap(1)}(?:{REAL_PERSON}|[a-z]+ in my class|the new kid|fat|ugly)\b"),
+         story_softens="never", protect_softens=True),
+    Rule("unkind", _r(rf"\b(?:says?|saying|tells?|telling|calls?|calling|prints?|printing|shows?|writes?|tell everyone|tells everyone)\s+(?:that\s+)?(?:{REAL_PERSON}|[a-z]+ in my class|everyone)\s+(?:is|are|=|was|a|an|smells|stinks|looks like)?\s*(?:so |really |very |super |totally |the |a |an |such an? )?{INSULT}\b"),
+         story_softens="never", protect_softens=False),
+    Rule("unkind", _r(rf"\b(?:my|our|the|that|this) {RELATION}\s+(?:is|are)\s+(?:so |really |very |super |totally |the |a |an |such an? )?{INSULT}\b"),
+         story_softens="never", protect_softens=False),
+    Rule("unkind", _r(rf"\b(?:ugliest|fattest|dumbest|stupidest|weirdest|smelliest|worst|most annoying|most hated|grossest|biggest loser)\s+(?:person|kid|kids|girl|girls|boy|boys|student|students|one|people|teacher)\s+(?:in|at|of)\s+(?:my|the|our)\s+(?:class|school|grade|team)"),
+         story_softens="never", protect_softens=False),
+    Rule("unkind", _r(r"\b(?:list|lists|generator|maker|book)\s+(?:of\s+)?(?:mean|rude|bad|nasty|hurtful|horrible|swear)\s+(?:names|words|nicknames|things|insults|jokes|comebacks)|\b(?:mean|rude|nasty|hurtful|horrible)\s+(?:names|nicknames|insults|comebacks)\s+(?:for|about|to call)\b|\binsult (?:generator|maker|machine|list)\b|\bswear ?words?\b|\bcurse words?\b|\bbad words?\b"),
+         story_softens="never", protect_softens=True),
+    Rule("unkind", _r(rf"\b(?:i |we )?hate\s+(?:my|our|the)\s+{RELATION}\b|\bhate list\b|\b(?:everyone|everybody|people) (?:i|we) hate\b"),
+         story_softens="never", protect_softens=False),
+    Rule("hate", _r(rf"\b{GROUP}\s+(?:are|is)\s+(?:all\s+)?(?:so |really |very |the |just )?(?:stupid|dumb|bad|gross|evil|worse|inferior|disgusting|ugly|smelly|dirty|lazy|criminals|animals|trash|garbage|weak|not as good|useless)\b|\b(?:i |we )?hate\s+(?:all\s+)?{GROUP}\b|\b(?:kkk|white power|heil hitler|nazis? (?:are|were) (?:good|right|cool))\b"),
+         story_softens="never", protect_softens=False),
+]
+
+
+# ---------------------------------------------------------------------------------------
+# Benign phrases (masked before matching)
+# ---------------------------------------------------------------------------------------
+
+BENIGN = _r(
+    r"\b(?:life ?hacks?|hacks? for|hack(?:s)? to|hackathons?|hacky ?sack|hack and slash|hack-and-slash|"
+    r"growth hacks?|math hacks?|study hacks?|homework hacks?|"
+    r"steal(?:s|ing)? (?:second|third|home|a|the) base|stolen bases?|"
+    r"shoot(?:s|ing)? hoops|shoot(?:s|ing)? (?:a |the )?(?:basketball|ball|goals?|photos?|pictures?|a video|video|stars?)|"
+    r"kill(?:s|ing)? time|killer whales?|killer app|kill(?:s)? (?:the )?germs|bug killer|"
+    r"crash course|car crash(?:es)?|crash test|crash landing|"
+    r"password (?:checker|strength|tester|generator|game|maker|rater|meter|helper|keeper|quiz)|"
+    r"strong password|secret password for (?:my|the) game|guess(?:es|ing)? (?:my|the|a) (?:secret )?(?:number|word|animal|card|colou?r|letter)|"
+    r"spy (?:game|story|code|codes|messages?|gadgets?|school|kids|agent|mission|decoder|cipher|name)|secret agent|"
+    r"bomb(?:-| )?defus\w*|defus\w* (?:the |a )?bombs?|bath bombs?|seed bombs?|photo ?bomb\w*|cherry bomb|"
+    r"computer (?:science|club|class|lab)|virus (?:game|quiz|simulation)|(?:fight|stop|beat|zap|catch|squash) (?:the )?(?:viruses|virus|bugs|germs)|"
+    r"debug\w*|bug ?fix\w*|fix(?:es|ing)? (?:a |the )?(?:bugs?|computer)|"
+    r"clean(?:s|ing)? up (?:my|the) (?:files|desktop|folders?)|"
+    r"the computer (?:player|opponent)|against the computer|vs\.? the computer|versus the computer|"
+    r"beat(?:s|ing)? the computer|the computer (?:picks|chooses|guesses|wins|loses|plays|says|thinks)|"
+    r"hang ?man|wordle|"
+    r"my own (?:game|program|account|password|files|computer)|for my own)\b"
+)
+
+
+def _mask(text: str, pattern: re.Pattern[str]) -> str:
+    return pattern.sub(lambda m: " " + "~" * max(1, len(m.group(0).split())) + " ", text)
+
+
+def _mask_phrases(text: str, phrases: tuple[str, ...]) -> str:
+    for phrase in phrases:
+        words = prepare(phrase).split()
+        if words:
+            pattern = re.compile(r"\b" + r"\s+".join(re.escape(w) for w in words) + r"(?:s|es)?\b")
+            text = _mask(text, pattern)
+    return text
+
+
+def _real_target(matched: str) -> bool:
+    """Does the matched phrase point at a real person, account or the real computer?"""
+    return bool(
+        re.search(rf"\b(?:{OWNER}|{REAL_PERSON})\b", matched, _C)
+        or re.search(r"\b(?:my|our|the|this|every|all the|everyone's|people's|school|real)\s+(?:\S+\s+)?"
+                     r"(?:computers?|laptops?|pcs?|tablets?|phones?|ipads?|chromebooks?|wi-?fi|network|internet|"
+                     r"hard ?drives?|websites?|servers?|instagram|snapchat|tiktok|facebook|discord|roblox|"
+                     r"fortnite|minecraft|email|bank)\b", matched, _C)
+        or re.search(r"\b(?:school|teacher|instagram|snapchat|tiktok|facebook|discord|google|youtube|"
+                     r"roblox|fortnite|minecraft|wi-?fi|bank account|credit card)\b", matched, _C)
+    )
+
+
+def _protected(text: str, start: int) -> bool:
+    """Is the match inside a protective phrase ("stop hackers from deleting files")?"""
+    before = text[max(0, start - 60):start]
+    before = re.split(r"[.!?;]", before)[-1]
+    return bool(re.search(PROTECT, before, _C) or re.search(r"\bfrom\s*$", before))
+
+
+def _storyish(text: str) -> bool:
+    return bool(re.search(STORY, text, _C))
+
+
+def _run_rules(rules: list[Rule], text: str) -> tuple[str, str] | None:
+    """The first rule that really counts: (category, matched words)."""
+    story = _storyish(text)
+    for rule in rules:
+        if rule.unless is not None and rule.unless.search(text):
+            continue
+        for m in rule.pattern.finditer(text):
+            matched = m.group(0)
+            if rule.protect_softens and _protected(text, m.start()):
+                continue
+            if story and rule.story_softens == "always":
+                continue
+            if story and rule.story_softens == "target" and not _real_target(matched):
+                continue
+            return rule.category, matched
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Personal information
+# ---------------------------------------------------------------------------------------
+
+_STREET = (
+    r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|way|court|ct|boulevard|blvd|place|pl|"
+    r"close|crescent|cres|terrace|circle|cir|highway|hwy|parkway|pkwy|square|sq|gardens|grove|"
+    r"row|mews|walk|hill|park)"
+)
+_NOT_STREET_WORD = (
+    r"(?!(?:the|a|an|on|in|to|of|down|up|along|across|and|or|for|with|my|your|cars?|dogs?|cats?|"
+    r"kids?|people|times?|days?|weeks?|cups?|dollars?|cents?|coins?|miles?|km|steps?|laps?|"
+    r"houses?|blocks?|trees?|minutes?|hours?|at|from|by|into|around|is|are|was)\b)"
+)
+PERSONAL_PATTERNS: list[tuple[str, re.Pattern[str], str]] = [
+    ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), "friend@example.com"),
+    ("card", re.compile(r"\b(?:\d[ -]?){13,19}\b"), "0000 0000 0000 0000"),
+    ("phone", re.compile(
+        r"(?<![\w.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,5}\)[ .-]?|\d{2,5}[ .-])\d{3,4}[ .-]?\d{3,4}(?![\w.])"
+        r"|(?<![\w.])\+\d{9,14}(?![\w.])|(?<![\w.])0\d{9,10}(?![\w.])|(?<![\w.])\d{3}-\d{4}(?![\w.])"), "555-0100"),
+    ("address", re.compile(
+        rf"\b\d{{1,5}}[a-z]?\s+{_NOT_STREET_WORD}(?:[a-z'][\w'-]*\s+){{1,3}}{_STREET}\b\.?", re.IGNORECASE),
+     "1 Pretend Street"),
+    ("address", re.compile(r"\b(?:i live (?:at|on)|my (?:home )?address is|our address is|we live at|my house is at)\s+[^.!?\n]{3,60}", re.IGNORECASE),
+     "I live on Pretend Street"),
+    ("address", re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"), "AB1 2CD"),  # UK postcode
+    ("password", re.compile(
+        r"\bmy (?:real |actual )?(?:password|passcode|pin|pin number|login)(?: for \S+)? is[: ]+"
+        r"(?!(?:strong|weak|good|bad|safe|unsafe|secure|long|short|secret|hard|easy|too|not|very|really|"
+        r"the|a|an|my|ok|okay|fine|correct|right|wrong|private|hidden|missing|lost|forgotten|changed|"
+        r"new|old|same|different|simple|complicated|great|terrible|funny|silly|boring|safe enough|"
+        r"strong enough|it|this|that)\b)[\"']?\S{3,}", re.IGNORECASE), "my password is ********"),
+    ("school", re.compile(
+        r"\b(?:i go to|i'm at|i am at|we go to|my school is|i attend|in year \d+ at|in grade \d+ at)\s+"
+        r"(?:the\s+)?(?:[A-Z][\w'-]+\s+){1,4}(?:Elementary|Primary|Middle|High|Junior|Academy|School|College|Prep)\b"),
+     "a pretend school"),
+]
+
+_NAME_STOP = {
+    "and", "or", "is", "was", "who", "likes", "like", "loves", "has", "to", "from", "in", "at",
+    "the", "a", "an", "with", "for", "because", "but", "said", "says", "plays", "wants", "can",
+    "will", "does", "did", "gets", "got", "made", "makes", "game", "games", "quiz", "story",
+    "about", "me", "my", "i", "it", "that", "so", "too", "are", "were", "of", "on", "very",
+    "really", "not", "happy", "sad", "good", "bad", "years", "old", "here", "new", "back",
+}
+_RELATION_WORD = (
+    r"(?i:(?:my|our) (?:best |little |big |older |younger |step)?(?:friend|friends|sister|brother|"
+    r"cousin|classmate|teacher|neighbou?r|mom|mum|dad|boyfriend|girlfriend|crush|aunt|uncle|grandma|"
+    r"grandpa|stepmom|stepdad))"
+)
+_NAME_PATTERNS = [
+    # "my friend Emma Johnson" (capitalised, so "my friend likes cats" is not a name)
+    re.compile(rf"\b{_RELATION_WORD}(?i:'s (?:full )?name is| is called| called| named| is)?\s+"
+               r"([A-Z][a-z]+)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b"),
+    # "my friend named emma johnson" (said outright, any case)
+    re.compile(rf"\b{_RELATION_WORD}(?i:'s (?:full )?name is| is called| called| named)\s+"
+               r"(?i:([a-z]+)\s+([a-z]+(?:-[a-z]+)?))\b"),
+    # "my name is Sam Lee", "my full name is sam lee", "I'm Sam Lee"
+    re.compile(r"\b(?i:my (?:full |real )?name is)\s+(?i:([a-z]+)\s+([a-z]+(?:-[a-z]+)?))\b"),
+    re.compile(r"\b(?:I am|I'm|i am|i'm)\s+([A-Z][a-z]+)\s+([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b"),
+]
+
+
+def find_personal(text: str) -> tuple[list[str], str]:
+    """Kinds of private information in the text, and the text with pretend details instead."""
+    kinds: list[str] = []
+    redacted = text
+    for kind, pattern, placeholder in PERSONAL_PATTERNS:
+        new = pattern.sub(placeholder, redacted)
+        if new != redacted:
+            if kind not in kinds:
+                kinds.append(kind)
+            redacted = new
+
+    def name_hit(m: re.Match[str]) -> str:
+        first, last = m.group(1), m.group(2)
+        if first.casefold() in _NAME_STOP or last.casefold() in _NAME_STOP:
+            return m.group(0)
+        if "full_name" not in kinds:
+            kinds.append("full_name")
+        head = m.group(0)[: m.start(1) - m.start(0)]
+        return head + "Alex Sample"
+
+    for pattern in _NAME_PATTERNS:
+        redacted = pattern.sub(name_hit, redacted)
+    return kinds, redacted
+
+
+# ---------------------------------------------------------------------------------------
+# The check
+# ---------------------------------------------------------------------------------------
+
+
+def _refuse(kind: str, category: str, matched: str) -> IdeaCheck:
+    return IdeaCheck(
+        kind=kind,
+        allowed=False,
+        message=refusal(category),
+        category=category,
+        suggestion=suggestion(category),
+        matched=(matched.strip(),),
+    )
+
+
+def classify(text: str, rules: SafetyRules) -> IdeaCheck:
+    """The rule layer alone (no logging)."""
+    if not text or not text.strip():
+        return OK
+    prepared = prepare(text)
+    masked = _mask_phrases(prepared, rules.allowed_topics)
+    masked = _mask(masked, BENIGN)
+
+    for kind, table in (("harmful", HARMFUL_RULES), ("adult", ADULT_RULES), ("unkind", UNKIND_RULES)):
+        found = _run_rules(table, masked)
+        if found:
+            return _refuse(kind, *found)
+
+    # Rude words and slurs, however disguised.
+    words = detector(rules.blocked_words, rules.allowed_words)
+    for hit in words.find(text):
+        entry_tier = _tier(hit.word)
+        if entry_tier == "mild":
+            continue
+        if entry_tier == "sexual":
+            return _refuse("adult", "adult", hit.found)
+        if entry_tier == "slur":
+            return _refuse("unkind", "hate", hit.found)
+        return _refuse("unkind", "bad_words", hit.found)
+
+    for topic in rules.blocked_topics:
+        topic_words = prepare(topic).split()
+        if topic_words and re.search(
+            r"\b" + r"\s+".join(re.escape(w) for w in topic_words) + r"(?:s|es)?\b", masked
+        ):
+            return _refuse("blocked", "teacher_topic", topic)
+
+    kinds, redacted = find_personal(text)
+    if kinds:
+        return IdeaCheck(
+            kind="personal",
+            allowed=True,
+            message=personal_warning(kinds),
+            category=kinds[0],
+            suggestion=None,
+            matched=(),
+            redacted=redacted,
+            personal=tuple(kinds),
+        )
+    return OK
+
+
+def _tier(word: str) -> str:
+    from vibecode.safety.lexicon import ENTRIES
+
+    for entry in ENTRIES:
+        if word == entry.root or word.startswith(entry.root) or re.fullmatch(
+            "".join(re.escape(c) + "+" for c in entry.root) + ".*", word
+        ):
+            return entry.tier
+    return "strong"  # a teacher's own blocked word
+
+
+def check_idea(text: str, rules: SafetyRules | None = None) -> IdeaCheck:
+    """Classify a child's idea before generation. Never raises; never shows a traceback.
+
+    ``rules`` defaults to the class's teacher file (if any). When the teacher turned the log on,
+    turned-down ideas (not personal ones, and never anything else the child typed) are kept
+    for the teacher, for ``keep_days`` days.
+    """
+    active = rules if rules is not None else active_rules()
+    result = classify(text, active)
+    if not result.allowed and active.log_flagged:
+        from vibecode.safety.log import record_flag
+
+        record_flag(text, result, keep_days=active.keep_days)
+    return result
