@@ -233,7 +233,9 @@ def run_check(check: Check, number: int, program: str) -> CheckOutcome:
         shown = _last_lines(output)
         happened = f"The check typed {answers}. Your program printed: {shown}" if shown else f"The check typed {answers}. Your program printed nothing."
         if missing:
-            return _fail(check, number, happened, "Look closely at how your program shows the answer.",
+            advice = ("Look closely at how your program shows the answer." if shown
+                      else "Your program needs to ask its questions with input() and show the answer with print().")
+            return _fail(check, number, happened, advice,
                          expected="to see " + ", ".join(_pattern_text(p) for p in missing))
         return _fail(check, number, happened, "Your program printed something this step should not show.",
                      expected="not to see " + ", ".join(_pattern_text(p) for p in unwanted))

@@ -273,6 +273,12 @@ def vc_property(item, kid, solution):
         if status["status"] != "ok":
             return {"trial": trial + 1, "args": shown, "call": vc_public(status)}
         result = status["value"]
+        for rule, value in item["rules"].items():
+            if rule == "same_as_solution":
+                continue
+            failed = vc_rule_fails(rule, value, result, args, before)
+            if failed is not None:
+                return {"trial": trial + 1, "args": shown, "result": vc_json(result), "rule": rule, "detail": vc_json(failed)}
         if reference is not None:
             ref_args = {}
             for name in params:
@@ -286,12 +292,6 @@ def vc_property(item, kid, solution):
                         "trial": trial + 1, "args": shown, "result": vc_json(result), "rule": "same_as_solution",
                         "detail": {"wanted": vc_json(ref_status["value"]), "state": None if state_same else {k: [vc_json(args[k]), vc_json(ref_args[k])] for k in item["keep"]}},
                     }
-        for rule, value in item["rules"].items():
-            if rule == "same_as_solution":
-                continue
-            failed = vc_rule_fails(rule, value, result, args, before)
-            if failed is not None:
-                return {"trial": trial + 1, "args": shown, "result": vc_json(result), "rule": rule, "detail": vc_json(failed)}
     return {"passed": True, "trials": item["trials"]}
 
 

@@ -91,7 +91,6 @@ def describe(result: dict, config: dict) -> MarketReport:
             f"but the cash box says {money(truth)} ({d['sold']} sold × {money(d['price'])} minus "
             f"{d['made']} made × {money(config.get('cost', 20))})."
         )
-        sentences.append(mismatch)
         advice.append("Check your profit sum: money taken (sold × price) minus money spent (made × cost), in cents.")
         passed = False
     if problem:
