@@ -1,0 +1,57 @@
+"""``python -m sandbox bench``: the runner's per-run overhead for print('hi') vs bare ``python -I -S``.
+
+Prints medians and 90th percentiles (after warm-up runs). A figure, not a test: the machine may be
+busy, so nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from .api import run_program
+from .probe import probe
+
+
+def _measure(fn, runs: int, warmup: int = 3) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def _p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+
+
+def main(runs: int = 20) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        prog = os.path.join(tmp, "hi.py")
+        with open(prog, "w") as f:
+            f.write("print('hi')\n")
+
+        def bare() -> None:
+            subprocess.run([sys.executable, "-I", "-S", prog], stdout=subprocess.DEVNULL, check=True)
+
+        def sandboxed() -> None:
+            result = run_program("print('hi')\n")
+            if result.stdout != "hi\n":
+                raise SystemExit(f"the sandbox run failed: {result.verdict} {result.message}")
+
+        raw = _measure(bare, runs)
+        box = _measure(sandboxed, runs)
+    overhead = statistics.median(box) - statistics.median(raw)
+    print(f"protections: {probe().summary()}")
+    print(f"bare python -I -S     median {statistics.median(raw):6.1f} ms   p90 {_p90(raw):6.1f} ms")
+    print(f"sandbox run_program   median {statistics.median(box):6.1f} ms   p90 {_p90(box):6.1f} ms")
+    print(f"overhead per run      median {overhead:6.1f} ms   ({runs} runs each, {os.cpu_count()} cores)")
+    return 0
