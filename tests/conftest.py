@@ -18,3 +18,16 @@ def vibecode_home(tmp_path, monkeypatch, session_cache_dir):
     monkeypatch.setenv("VIBECODE_HOME", str(home))
     monkeypatch.setenv("VIBECODE_CACHE", str(session_cache_dir))
     return home
+
+
+@pytest.fixture(scope="session")
+def tiny_backend(session_cache_dir, tmp_path_factory):
+    """The REAL tiny model (SmolLM2-135M) in its own worker process, prepared once and shared by the whole
+    session (the first run converts it into the session cache). Owner: the engine (vibecode/lm)."""
+    from vibecode.lm.client import WorkerBackend
+
+    home = tmp_path_factory.mktemp("tiny-home")
+    backend = WorkerBackend("tiny", env={"VIBECODE_CACHE": str(session_cache_dir), "VIBECODE_HOME": str(home)})
+    backend.prepare()
+    yield backend
+    backend.close()

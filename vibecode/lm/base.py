@@ -1,0 +1,149 @@
+"""The one small interface every model backend shares.
+
+A backend takes chat messages and yields text chunks as they are made, can be cancelled from another
+thread, and reports tokens in/out and timing. This module is imported by the UI, so it must never import
+torch or transformers (a test checks that).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+
+# on_progress(what is happening, in plain words; fraction done 0..1, or None when unknown)
+ProgressCallback = Callable[[str, float | None], None]
+
+LOCATION_LOCAL = "on this computer"
+LOCATION_SERVER = "on the class server"
+
+
+@dataclass
+class ChatMessage:
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ChatMessage:
+        return cls(role=str(data["role"]), content=str(data["content"]))
+
+
+@dataclass
+class GenerateOptions:
+    max_new_tokens: int = 700
+    temperature: float = 0.0  # 0 = greedy (the same answer every time)
+    seed: int | None = None  # only used when sampling (temperature > 0)
+    stop: list[str] = field(default_factory=list)  # stop (and cut) at the first of these strings
+    stop_at_code_end: bool = True  # stop right after the first closed ```python block
+    # Greedy decoding of these small models can loop on one line until the token cap cuts the program
+    # into a syntax error; 1.1 is the Qwen2.5-Coder instruct models' own generation setting.
+    repetition_penalty: float = 1.1
+    top_p: float = 0.9  # only used when sampling
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> GenerateOptions:
+        data = dict(data or {})
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float  # whole request, from asking to the last chunk
+    first_token_seconds: float  # from asking to the first chunk
+    tokens_per_second: float  # decode speed: completion tokens after the first one / time after the first one
+    cancelled: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> GenerationStats:
+        return cls(
+            prompt_tokens=int(data.get("prompt_tokens", 0)),
+            completion_tokens=int(data.get("completion_tokens", 0)),
+            seconds=float(data.get("seconds", 0.0)),
+            first_token_seconds=float(data.get("first_token_seconds", 0.0)),
+            tokens_per_second=float(data.get("tokens_per_second", 0.0)),
+            cancelled=bool(data.get("cancelled", False)),
+        )
+
+
+class EngineError(RuntimeError):
+    """A problem with the model that a person can act on. ``str(error)`` is a plain-words message that is
+    safe to show a child; ``details`` is for the log."""
+
+    def __init__(self, message: str, details: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class Backend:
+    """Base class of all backends. Subclasses implement ``_prepare``, ``_stream`` and ``_cancel``."""
+
+    name: str = "model"
+    location: str = LOCATION_LOCAL
+
+    def __init__(self) -> None:
+        self.last_stats: GenerationStats | None = None
+        self._prepared = False
+        self._prepare_lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        return self._prepared
+
+    def prepare(self, on_progress: ProgressCallback | None = None) -> None:
+        """Block until the model can answer. The first start of a local model converts it to a fast cache,
+        which takes a minute or more; ``on_progress`` hears what is going on."""
+        with self._prepare_lock:
+            if self._prepared:
+                return
+            self._prepare(on_progress)
+            self._prepared = True
+
+    def stream(self, messages: list[ChatMessage], options: GenerateOptions | None = None) -> Iterator[str]:
+        """Yield text chunks as they are made. Sets ``last_stats`` when the answer ends (also when cancelled)."""
+        if not self._prepared:
+            self.prepare()
+        return self._stream(list(messages), options or GenerateOptions())
+
+    def complete(self, messages: list[ChatMessage], options: GenerateOptions | None = None) -> str:
+        """The whole answer at once (convenience for scripts and benchmarks)."""
+        return "".join(self.stream(messages, options))
+
+    def cancel(self) -> None:
+        """Thread-safe: make the running ``stream()`` end soon."""
+        self._cancel()
+
+    def close(self) -> None:
+        """Free the model (ends the worker process, closes connections)."""
+
+    def info(self) -> dict:
+        """Facts for 'vibecode model info' and the teacher's screen (memory, load time...)."""
+        return {"name": self.name, "location": self.location}
+
+    # --- for subclasses
+    def _prepare(self, on_progress: ProgressCallback | None) -> None:
+        raise EngineError("This helper cannot be started.")
+
+    def _stream(self, messages: list[ChatMessage], options: GenerateOptions) -> Iterator[str]:
+        raise EngineError("This helper cannot write answers.")
+
+    def _cancel(self) -> None:
+        return None
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

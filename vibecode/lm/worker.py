@@ -1,0 +1,191 @@
+"""The model engine's own process: ``python -m vibecode.lm.worker``.
+
+It speaks JSON lines: one JSON object per line on stdin (requests) and stdout (events). The UI process
+starts it (``vibecode.lm.client``) so torch never runs in the UI. Anything else the libraries print goes
+to stderr, which the client sends to the engine log.
+
+Requests (client -> worker)::
+
+    {"op": "load", "model": "tiny" | "qwen-1.5b" | folder | HF id | null, "full_check": false}
+    {"op": "generate", "id": 7, "messages": [{"role": ..., "content": ...}], "options": {...}}
+    {"op": "cancel"}            # handled at once by the reader thread: the running generation stops
+    {"op": "stats"}
+    {"op": "shutdown"}
+
+Events (worker -> client)::
+
+    {"event": "hello", "pid": 123}
+    {"event": "progress", "message": "Unpacking the model...", "fraction": 0.42}     # fraction may be null
+    {"event": "ready", "info": {...}}
+    {"event": "chunk", "id": 7, "text": "..."}
+    {"event": "done", "id": 7, "stats": {...}}
+    {"event": "stats", "info": {...}}
+    {"event": "error", "id": 7 | null, "message": "plain words", "details": "for the log"}
+
+The worker ends when stdin closes (its parent died or closed the pipe).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import sys
+import threading
+import traceback
+
+
+class Channel:
+    """Writes events to the real stdout, which is kept private: fd 1 is pointed at stderr so stray prints
+    from libraries cannot break the protocol."""
+
+    def __init__(self) -> None:
+        sys.stdout.flush()
+        fd = os.dup(1)
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+        self._out = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+        self._lock = threading.Lock()
+
+    def send(self, **event: object) -> None:
+        line = json.dumps(event, ensure_ascii=False)
+        with self._lock:
+            try:
+                self._out.write(line + "\n")
+                self._out.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                pass  # the client is gone; the stdin reader will see EOF and stop us
+
+
+class Worker:
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self.requests: queue.Queue[dict] = queue.Queue()
+        self.cancel = threading.Event()
+        self.model = None  # engine.LocalModel, once loaded
+        self.last_stats: dict | None = None
+        self.cancelled_ids: set = set()  # cancels that may arrive before their generate request runs
+        self.lock = threading.Lock()
+
+    # reader thread ------------------------------------------------------------------------------
+    def read_stdin(self) -> None:
+        for raw in sys.stdin:
+            raw = raw.strip()
+            if not raw:
+                continue
+            try:
+                request = json.loads(raw)
+            except ValueError:
+                self.channel.send(event="error", id=None, message="The helper got a garbled request.", details=raw[:200])
+                continue
+            if request.get("op") == "cancel":
+                with self.lock:
+                    if request.get("id") is not None:
+                        self.cancelled_ids.add(request.get("id"))
+                    self.cancel.set()
+                continue
+            self.requests.put(request)
+        # stdin closed: the app is gone. Stop any work and leave.
+        self.cancel.set()
+        self.requests.put({"op": "shutdown"})
+        # A conversion cannot be interrupted between tensors; don't let it outlive the app by much.
+        timer = threading.Timer(10.0, lambda: os._exit(0))
+        timer.daemon = True
+        timer.start()
+
+    # main loop ----------------------------------------------------------------------------------
+    def run(self) -> int:
+        reader = threading.Thread(target=self.read_stdin, name="stdin-reader", daemon=True)
+        reader.start()
+        self.channel.send(event="hello", pid=os.getpid())
+        while True:
+            request = self.requests.get()
+            op = request.get("op")
+            if op == "shutdown":
+                return 0
+            try:
+                if op == "load":
+                    self.do_load(request)
+                elif op == "generate":
+                    self.do_generate(request)
+                elif op == "stats":
+                    self.channel.send(event="stats", info=self.info())
+                else:
+                    self.channel.send(event="error", id=request.get("id"), message="The helper got a request it does not know.", details=str(op))
+            except Exception as exc:  # report, log, keep serving
+                from vibecode.lm.base import EngineError
+
+                details = traceback.format_exc()
+                logging.getLogger("vibecode.lm.worker").error("request %s failed:\n%s", op, details)
+                message = exc.message if isinstance(exc, EngineError) else (
+                    "Something went wrong inside the helper. Try again; if it keeps happening, ask your teacher."
+                )
+                if isinstance(exc, MemoryError):
+                    message = "This computer ran out of memory for the helper. Close other programs and try again."
+                self.channel.send(event="error", id=request.get("id"), message=message, details=details[-4000:])
+
+    def info(self) -> dict:
+        from vibecode.lm import engine
+
+        data = self.model.info() if self.model is not None else {"rss_mb": round(engine.rss_mb(), 1)}
+        data["peak_rss_mb"] = round(engine.peak_rss_mb(), 1)
+        data["last_stats"] = self.last_stats
+        return data
+
+    def do_load(self, request: dict) -> None:
+        from vibecode.lm import engine
+
+        spec = request.get("model")
+        if self.model is None or self.model.spec != spec:
+            self.model = None
+            model = engine.LocalModel(spec)
+
+            def progress(message: str, fraction: float | None) -> None:
+                self.channel.send(event="progress", message=message, fraction=fraction)
+
+            model.load(progress, full_check=bool(request.get("full_check")))
+            self.model = model
+        self.channel.send(event="ready", info=self.info())
+
+    def do_generate(self, request: dict) -> None:
+        from vibecode.lm.base import ChatMessage, EngineError, GenerateOptions
+
+        rid = request.get("id")
+        if self.model is None:
+            raise EngineError("The helper is not ready yet. Wait a moment and try again.")
+        messages = [ChatMessage.from_dict(m) for m in request.get("messages") or []]
+        options = GenerateOptions.from_dict(request.get("options"))
+        with self.lock:
+            self.cancel.clear()
+            # a cancel for this request that arrived before it started still counts
+            if rid is not None and rid in self.cancelled_ids:
+                self.cancelled_ids.discard(rid)
+                self.cancel.set()
+
+        def emit(text: str) -> None:
+            self.channel.send(event="chunk", id=rid, text=text)
+
+        stats = self.model.generate(messages, options, self.cancel, emit)
+        self.last_stats = stats.to_dict()
+        self.channel.send(event="done", id=rid, stats=self.last_stats)
+
+
+def _setup_logging() -> None:
+    level = os.environ.get("VIBECODE_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(
+        stream=sys.stderr, level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+
+
+def main() -> int:
+    channel = Channel()
+    _setup_logging()
+    return Worker(channel).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
