@@ -186,6 +186,8 @@ class _Reader:
             tree = ast.parse(text)
         except SyntaxError as exc:
             line = self.finder.line_of(("contract",))
+            if line and self.finder.lines[line - 1].rstrip().endswith(('"""', "'''")):
+                line += 1  # TOML drops the newline right after an opening triple quote
             self.problem(
                 ("contract",),
                 f"the contract is not valid Python (line {exc.lineno} of the contract: {exc.msg}). "

@@ -1,0 +1,116 @@
+"""Checks on children's programs in the real sandbox: a wrong program fails the right check with
+the right message, and a right one passes."""
+
+from __future__ import annotations
+
+import pytest
+
+from vibecode.lessons.loader import builtin_lessons_dir, read_lesson
+
+
+def lesson(name: str):
+    found, problems = read_lesson(builtin_lessons_dir() / name)
+    assert found is not None, [str(p) for p in problems]
+    return found
+
+
+def run(lesson_name: str, step: int, program: str):
+    from vibecode.lessons.checks import check_step
+
+    return check_step(lesson(lesson_name), step, program)
+
+
+def test_dollars_instead_of_cents_is_explained():
+    report = run("01-lemonade-stand", 0, "def profit(made, sold, price, cost):\n    return (sold * price - made * cost) / 100\n")
+    assert not report.passed
+    first = report.outcomes[0]
+    assert first.title == "Check 1: a good day"
+    assert first.expected == "profit(20, 15, 50, 20) gives 350"
+    assert "gave 3.5" in first.happened
+    assert "dollars" in first.advice and "cents" in first.advice
+    assert report.outcomes[2].passed  # the shape check: nothing hard-coded
+
+
+def test_hard_coded_answer_fails_the_shape_check():
+    program = "def profit(made, sold, price, cost):\n    if made == 20:\n        return 350\n    return sold * price - made * cost\n"
+    report = run("01-lemonade-stand", 0, program)
+    shape = report.outcomes[2]
+    assert not shape.passed and "Line 3 writes the answer 350" in shape.happened
+
+
+def test_program_asking_questions_at_the_top_still_loads_its_functions():
+    program = (
+        "made = int(input('made? '))\n"
+        "def profit(made, sold, price, cost):\n    return sold * price - made * cost\n"
+        "print(profit(made, 1, 2, 3))\n"
+    )
+    assert run("01-lemonade-stand", 0, program).passed
+
+
+def test_missing_function_names_the_contract():
+    report = run("01-lemonade-stand", 0, "def profits(a, b, c, d):\n    return 0\n")
+    first = report.outcomes[0]
+    assert "no function called profit" in first.happened
+    assert "def profit(made, sold, price, cost):" in first.advice
+
+
+def test_run_check_shows_what_was_typed_and_printed():
+    program = "a = input()\nb = input()\nc = input()\nd = input()\nprint('Profit: 350 cents')\n"
+    report = run("01-lemonade-stand", 1, program)
+    first = report.outcomes[0]
+    assert not first.passed
+    assert first.expected == 'to see "3.50"'
+    assert "20, 15, 50, 20" in first.happened and "Profit: 350 cents" in first.happened
+
+
+def test_stock_going_negative_fails_the_property_check_with_the_inputs():
+    program = "def sell(stock, item, count):\n    stock[item] = stock.get(item, 0) - count\n    return True\n"
+    report = run("05-shop-inventory", 0, program)
+    busy_day = report.outcomes[1]
+    assert busy_day.title == "Check 2: a busy day: 200 customers"
+    assert not busy_day.passed
+    assert "went below zero" in busy_day.happened and "sell({" in busy_day.happened
+    assert "enough" in busy_day.advice
+
+
+def test_lost_cents_fail_adds_up_rule():
+    program = "def split_money(amount):\n    return [amount * 50 // 100, amount * 40 // 100, amount * 10 // 100]\n"
+    report = run("04-spend-save-share", 0, program)
+    no_cent_lost = report.outcomes[1]
+    assert not no_cent_lost.passed
+    assert "add up to" in no_cent_lost.happened and no_cent_lost.expected.startswith("the parts add up to")
+
+
+def test_endless_loop_fails_one_call_not_the_whole_step():
+    program = (
+        "def weeks_to_goal(goal, weekly):\n    weeks = 0\n    saved = 0\n"
+        "    while saved < goal:\n        saved += weekly\n        weeks += 1\n    return weeks\n"
+    )
+    report = run("04-spend-save-share", 1, program)
+    football, nothing, loop_shape = report.outcomes
+    assert football.passed and loop_shape.passed
+    assert not nothing.passed and "took too long" in nothing.happened
+
+
+def test_typing_mistake_is_reported_before_running():
+    report = run("02-weather-and-demand", 0, "def customers(weather)\n    return 1\n")
+    assert not report.passed and "typing mistake on line 1" in report.outcomes[0].happened
+
+
+def test_market_day_story_for_a_program_that_never_changes_with_the_weather():
+    program = (
+        "def customers(weather):\n    return {'hot': 60, 'sunny': 40, 'cloudy': 20, 'rainy': 5}.get(weather, 0)\n"
+        "def cups_sold(weather, price, made):\n    return min(customers(weather), made)\n"
+        "def cups_to_make(weather):\n    return 60\n"
+    )
+    report = run("02-weather-and-demand", 2, program)
+    market = report.outcomes[1]
+    assert market.story.count("Day ") >= 7
+    assert "you made 60 cups and sold 0 — you lost $12.00" in market.story
+    assert "Making fewer cups" in market.advice
+
+
+@pytest.mark.parametrize("bad", ["", "   \n"])
+def test_empty_program_gets_a_kind_message(bad):
+    report = run("01-lemonade-stand", 0, bad)
+    assert not report.passed and "no program yet" in report.outcomes[0].happened
