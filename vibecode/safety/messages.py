@@ -28,6 +28,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "I can't make programs that crash or freeze computers.",
         "How about a 'computer doctor' game where you fix a sick pretend computer?",
     ),
+    "spam": (
+        "I can't make programs that flood people with messages.",
+        "How about a message-in-a-bottle game where you send one kind note at a time?",
+    ),
     "spy": (
         "I can't make programs that spy on real people. Everyone deserves privacy.",
         "How about a secret code maker, so you and a friend can send spy messages?",

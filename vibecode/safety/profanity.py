@@ -182,9 +182,13 @@ class Detector:
             if j - i + 1 >= 3:
                 joined = "".join(t.text for t in tokens[i:j + 1])
                 word = self.word_for(joined)
-                if word and not any(k in used for k in range(i, j + 1)):
-                    spans.append((tokens[i].start, tokens[j].end, word))
-                    used.update(range(i, j + 1))
+                first = i
+                if not word and joined[0] in "ai" and j - i >= 3:
+                    word = self.word_for(joined[1:])  # "a p o r n": the "a" is a word
+                    first = i + 1
+                if word and not any(k in used for k in range(first, j + 1)):
+                    spans.append((tokens[first].start, tokens[j].end, word))
+                    used.update(range(first, j + 1))
                 i = j + 1
             else:
                 i += 1

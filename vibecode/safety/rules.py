@@ -183,7 +183,10 @@ _SYNTAX_HELP = [
     ("Expected ']' at the end of a table", 'a section name needs a closing bracket, like:  [words]'),
     ("Unclosed array", 'a list was opened with "[" but never closed with "]"'),
     ("Unterminated string", "a word in quotes is missing its closing quote"),
-    ("Found invalid character", "a word in quotes is missing its closing quote on this line"),
+    ("Found invalid character '\\n'", "a word in quotes is missing its closing quote on this line"),
+    ("Illegal character '\\n'", "a word in quotes is missing its closing quote on this line"),
+    ("Found invalid character", "this line has a character the file can't use here; put words in quotes"),
+    ("Illegal character", "this line has a character the file can't use here; put words in quotes"),
     ("Invalid value", 'words must be in quotes, like:  blocked = ["word", "another word"]'),
     ("Cannot overwrite a value", "the same setting is written twice; keep just one"),
     ("Cannot declare", "the same section is written twice; keep just one"),
@@ -201,8 +204,10 @@ def _syntax_problem(path_label: str, text: str, error: tomllib.TOMLDecodeError) 
         if message.startswith(start):
             plain = help_text
             break
-    if line is None:
-        line = _duplicate_line(text) if "twice" in (plain or "") or "Cannot" in message else None
+    if message.startswith(("Unclosed", "Unterminated")):
+        line = _open_bracket_line(text) or line  # where it was opened, not where TOML noticed
+    elif line is None:
+        line = _duplicate_line(text) if "Cannot" in message else None
         line = line or _open_bracket_line(text)
     if plain is None:
         detail = re.sub(r"\s*\(at .*?\)$", "", message)
@@ -353,7 +358,7 @@ def load_rules(path: str | Path | None = None) -> SafetyRules:
     return parse_rules(text, str(file))
 
 
-_cache: dict[str, tuple[float, SafetyRules]] = {}
+_cache: dict[str, tuple[tuple[int, int], SafetyRules]] = {}
 
 
 def active_rules() -> SafetyRules:
@@ -364,9 +369,10 @@ def active_rules() -> SafetyRules:
     """
     file = default_rules_path()
     try:
-        mtime = file.stat().st_mtime
+        stat = file.stat()
     except OSError:
         return SafetyRules()
+    mtime = (stat.st_mtime_ns, stat.st_size)
     key = str(file)
     cached = _cache.get(key)
     if cached and cached[0] == mtime:
