@@ -1,0 +1,112 @@
+"""The app as one child sees it in a classroom served by ``vibecode serve``.
+
+It is the ordinary ``VibecodeApp`` with three changes: it first asks the child's first name or nickname (no
+accounts, no passwords) unless one was given, it files the child's projects under that name in the machine's
+database, and it never writes the shared settings file (every tab of the class uses the same computer, so one
+child's colours or name must not become the next child's).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label
+
+import vibecode.app
+from vibecode.app import VibecodeApp
+
+MAX_NAME = 20
+_NAME_OK = re.compile(r"^[^\W_][\w .'\-]*$")
+
+
+def check_name(text: str) -> tuple[str | None, str | None]:
+    """(clean name, None) when fine, else (None, a kind message saying what to change)."""
+    name = " ".join(text.split())
+    if not name:
+        return None, "Type your first name or a nickname, then press Enter."
+    if len(name) > MAX_NAME:
+        return None, f"That is a long name! Please use at most {MAX_NAME} letters."
+    if not _NAME_OK.match(name):
+        return None, "Please use letters and numbers for your name (a space or - is fine too)."
+    return name, None
+
+
+class NameScreen(Screen[str]):
+    """'Hi! What is your name?' The answer is the child's name for this visit."""
+
+    DEFAULT_CSS = """
+    NameScreen { align: center middle; }
+    #name-box { width: 60; height: auto; padding: 1 3; border: round $primary; background: $surface; }
+    #name-title { text-style: bold; color: $accent; width: 100%; content-align: center middle; margin-bottom: 1; }
+    #name-box Input { margin: 1 0; }
+    #name-hint { color: $text-muted; }
+    #name-problem { color: $warning; height: auto; }
+    #name-box Button { width: 100%; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="name-box"):
+            yield Label("Welcome to vibecode!", id="name-title")
+            yield Label("What is your first name or nickname?")
+            yield Input(placeholder="Your name", id="child-name", max_length=MAX_NAME + 10)
+            yield Label("", id="name-problem")
+            yield Label("Use the same name every time, so you find your projects again.", id="name-hint")
+            yield Button("Start", id="name-start", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#child-name", Input).focus()
+
+    @on(Input.Submitted, "#child-name")
+    @on(Button.Pressed, "#name-start")
+    def submit(self, event: events.Event | None = None) -> None:
+        name, problem = check_name(self.query_one("#child-name", Input).value)
+        if name is None:
+            self.query_one("#name-problem", Label).update(problem or "")
+            self.query_one("#child-name", Input).focus()
+            return
+        self.dismiss(name)
+
+
+class ClassroomApp(VibecodeApp):
+    """``VibecodeApp`` for one browser tab of a served classroom."""
+
+    CSS_PATH = str(Path(vibecode.app.__file__).with_name(VibecodeApp.CSS_PATH))  # relative paths follow the module
+
+    def __init__(self, *, child: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Ignore any name saved in the shared settings file: it belongs to whoever used this computer last.
+        self.settings.child_name, _ = check_name(child) if child else (None, None)
+        self.title = "vibecode (class)"
+
+    def on_mount(self, event: events.Mount) -> None:
+        if self.settings.child_name:
+            self.sub_title = self.settings.child_name
+            return  # VibecodeApp.on_mount runs next and opens the home screen
+        event.prevent_default()  # wait with the home screen until we know the name
+        self.push_screen(NameScreen(), self._got_name)
+
+    def _got_name(self, name: str | None) -> None:
+        if not name:
+            self.exit()
+            return
+        self.settings.child_name = name
+        self.sub_title = name
+        VibecodeApp.on_mount(self)
+
+    def set_look(self, theme: str | None = None, big: bool | None = None) -> None:
+        """Change the look for this tab only (the settings file is shared by the whole class)."""
+        if theme is not None:
+            self.theme = self.settings.theme = theme
+        if big is not None:
+            self.settings.big_mode = big
+            self.set_class(big, "-big")
+
+    def open_settings(self) -> None:
+        self.notify(f"You are {self.settings.child_name}. In class, your teacher's computer looks after the "
+                    "settings. You can still change the colours from this menu.", timeout=6)

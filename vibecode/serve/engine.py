@@ -1,0 +1,162 @@
+"""The shared model server: an existing OpenAI-compatible engine, started and watched by ``vibecode serve``.
+
+We use ``transformers serve --continuous-batching`` (transformers' own FastAPI/uvicorn server). On a CPU a
+decode step costs about the same for one sequence as for several, because it is bound by reading the weights;
+continuous batching puts every waiting child's next token into the same step, so ten children cost far less
+than ten times one child. It loads the same converted safetensors folder the app's own engine uses, offline.
+
+A school with a GPU server runs vLLM (``vllm serve MODEL``) instead and starts ``vibecode serve --model-url
+http://gpu-server:8000/v1``; then nothing is started here.
+
+The engine process is tied to us (PDEATHSIG) and is ended, with everything it started, when we stop: uvicorn
+with a batching thread ignores SIGTERM, so we follow up with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from vibecode import paths
+from vibecode.serve import procs
+
+log = logging.getLogger("vibecode.serve")
+
+
+class EngineStartError(RuntimeError):
+    """The model server did not start; the message says what to try, the log has the details."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare_model_folder(spec: str | None) -> Path:
+    """The converted transformers folder for a model name (converting it the first time), via the engine's
+    cache. Runs in a child process so this server never holds torch in memory."""
+    code = (
+        "import sys; from vibecode.lm import engine\n"
+        "src = engine.resolve_source(sys.argv[1] or None)\n"
+        "path = src.path if src.kind == 'folder' else (engine.ensure_cache(src) if src.kind != 'hub' else None)\n"
+        "print('FOLDER=' + str(path or src.hub_id))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, spec or ""], capture_output=True, text=True)
+    for line in result.stdout.splitlines():
+        if line.startswith("FOLDER="):
+            return Path(line[len("FOLDER="):])
+    log.error("model preparation failed: %s", result.stderr[-4000:])
+    raise EngineStartError("The model could not be made ready. Run 'vibecode model prepare' and look at the log.")
+
+
+@dataclass
+class EngineInfo:
+    url: str  # base URL ending in /v1
+    model: str  # the model name requests must use
+    pid: int | None = None
+
+
+class EngineServer:
+    """Starts ``transformers serve`` for a model folder and keeps an eye on its memory."""
+
+    def __init__(self, folder: Path, *, port: int | None = None, continuous_batching: bool = True,
+                 threads: int | None = None) -> None:
+        self.folder = Path(folder)
+        self.port = port or free_port()
+        self.continuous_batching = continuous_batching
+        self.threads = threads
+        self.process: subprocess.Popen | None = None
+        self.peak_rss_mb = 0.0
+        self.log_path = paths.log_dir() / "class-engine.log"
+        self._watch_stop = threading.Event()
+
+    @property
+    def info(self) -> EngineInfo:
+        return EngineInfo(f"http://127.0.0.1:{self.port}/v1", str(self.folder),
+                          self.process.pid if self.process else None)
+
+    def start(self, timeout: float = 300.0) -> EngineInfo:
+        hub = paths.cache_dir() / "hf-hub"  # transformers serve lists models from the hub cache folder
+        hub.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HUB_CACHE=str(hub),
+                   HF_HUB_DISABLE_TELEMETRY="1", TOKENIZERS_PARALLELISM="false")
+        if self.threads:
+            env["OMP_NUM_THREADS"] = str(self.threads)
+        exe = Path(sys.executable).with_name("transformers")
+        command = [str(exe)] if exe.exists() else [sys.executable, "-m", "transformers.cli.transformers"]
+        command += ["serve", str(self.folder), "--host", "127.0.0.1", "--port", str(self.port),
+                    "--device", "cpu", "--log-level", "warning"]
+        if self.continuous_batching:
+            command.append("--continuous-batching")
+        log.info("starting engine: %s", " ".join(command))
+        log_file = open(self.log_path, "ab")
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
+                                        env=env, start_new_session=True, preexec_fn=procs.die_with_parent)
+        log_file.close()
+        threading.Thread(target=self._watch_memory, name="engine-memory", daemon=True).start()
+        self._wait_ready(timeout)
+        return self.info
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise EngineStartError(f"The model server stopped while starting. See {self.log_path.name} "
+                                       "in the vibecode log folder.")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.5)
+        raise EngineStartError("The model server took too long to start.")
+
+    def warm_up(self, max_tokens: int = 4) -> float:
+        """One small request: the first batch after start sets up the paged cache and is slow."""
+        started = time.monotonic()
+        body = {"model": str(self.folder), "stream": False, "max_tokens": max_tokens,
+                "messages": [{"role": "user", "content": "Say hi."}]}
+        request = urllib.request.Request(f"{self.info.url}/chat/completions", json.dumps(body).encode(),
+                                         {"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=300) as reply:
+                reply.read()
+        except (urllib.error.URLError, OSError) as exc:
+            log.warning("engine warm-up failed: %r", exc)
+        return time.monotonic() - started
+
+    def _watch_memory(self) -> None:
+        while not self._watch_stop.wait(0.5):
+            process = self.process
+            if process is None or process.poll() is not None:
+                return
+            self.peak_rss_mb = max(self.peak_rss_mb, procs.tree_rss_mb(process.pid))
+
+    def memory(self) -> dict:
+        pid = self.process.pid if self.process else None
+        return {"pid": pid, "rss_mb": round(procs.tree_rss_mb(pid), 1) if pid else 0.0,
+                "peak_rss_mb": round(self.peak_rss_mb, 1)}
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        self._watch_stop.set()
+        if self.process is not None:
+            procs.kill_tree(self.process.pid, grace=3.0)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
