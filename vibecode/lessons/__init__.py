@@ -29,3 +29,19 @@ __all__ = [
     "BrokenLesson", "Check", "CheckOutcome", "Lesson", "LessonLibrary", "Problem", "Step", "StepReport",
     "builtin_lessons_dir", "check_step", "load_library", "read_lesson",
 ]
+
+
+def load_lessons(extra_dirs: list[str] | None = None) -> list[Lesson]:
+    """The usable lessons (shipped + the teacher's folders from settings); broken ones are skipped."""
+    dirs = list(extra_dirs or [])
+    if extra_dirs is None:
+        try:
+            from vibecode.settings import load_settings
+
+            dirs = list(load_settings().lesson_dirs)
+        except Exception:
+            dirs = []
+    return load_library(dirs).lessons
+
+
+__all__.append("load_lessons")
