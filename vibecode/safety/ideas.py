@@ -119,6 +119,18 @@ OWNER = (
     r"the school's|my school's|the teacher's|the school|my school|the class's|a stranger's|"
     r"strangers'|[a-z]+'s)"
 )
+REAL_OWNER = (
+    rf"(?:(?:my|our|his|her|their|your|the|a) {RELATION}(?:'s?)?|someone's|somebody's|someones|anyone's|"
+    r"everyone's|everybody's|people's|other people's|other peoples|the school's|my school's|"
+    r"other (?:kids|players|students|people|children)'?s?|"
+    r"the teacher's|the class's|a stranger's|strangers')"
+)
+_REAL_DEVICE = (
+    r"(?:computers?|laptops?|pcs?|tablets?|phones?|ipads?|chromebooks?|wi-?fi|network|internet|"
+    r"hard ?drives?|websites?|web ?sites?|servers?|email|bank)"
+)
+
+
 DEVICE = (
     r"(?:computers?|laptops?|pcs?|macs?|macbooks?|tablets?|phones?|iphones?|ipads?|chromebooks?|"
     r"servers?|websites?|web ?sites?|wi-?fi|network|internet|systems?|desktop|hard ?drives?|"
@@ -144,7 +156,9 @@ PROTECT = (
     r"prevent|prevents|catch|catches|fight|fights|fighting|against|save|saves|guard|guards|"
     r"warn|warns|detect|detects|spot|spots|spotting|find|finds|avoid|avoids|beat|beats|"
     r"escape|escapes|without|anti|antivirus|anti-virus|learn about|teach|teaches|teaching|"
-    r"quiz about|quiz on|safe from|safety|before they|so they can't|so nobody can|can't)\b"
+    r"quiz about|quiz on|safe from|safety|before they|so they can't|so nobody can|can't|"
+    r"explain|explains|explaining|poster|lesson|facts? about|learn(?:s|ing)? about|what (?:a|is a)|"
+    r"how to stay safe|be kind to|stand up to)\b"
 )
 BIOLOGY = (
     r"\b(?:biology|cells?|bacteria|germs?|immune|flu|colds?|sick|sickness|doctor|doctors|vaccines?|"
@@ -194,6 +208,9 @@ HARMFUL_RULES: list[Rule] = [
          story_softens="never"),
     Rule("delete", _r(r"\brm\s+-r?f|\brm\s+-rf|\brmdir\s+/s|\bdel\s+/[sfq]|\bformat\s+c:|\bshutil\.rmtree|\bsudo\s+rm\b|\bdeltree\b"),
          story_softens="never", protect_softens=False),
+    # -- someone else's private things --------------------------------------------------
+    Rule("password", _r(rf"\b(?:cop(?:y|ies|ying)|types?|typing|open(?:s|ing)?|gets? in ?to|getting in ?to|go(?:es)? through|going through|look(?:s|ing)? (?:at|through|in)|snoop(?:s|ing)?(?: on| in| through)?|read(?:s|ing)?|see(?:s|ing)?|steal(?:s|ing)?|take(?:s)?|taking|grab(?:s|bing)?|send(?:s)? me|unlock(?:s|ing)?|lock(?:s|ing)?|wipe(?:s)?|chang(?:e|es|ing)|control(?:s|ling)?|access(?:es|ing)?|break(?:s)? in ?to|search(?:es)?|find(?:s)?|guess(?:es)?|crack(?:s)?|know|learn|get(?:s)?){_gap(3)}{REAL_OWNER}\s+(?:\S+\s+)?(?:passwords?|pass ?codes?|pins?|log-?ins?|accounts?|files|folders|documents|phones?|computers?|laptops?|tablets?|ipads?|xbox|playstation|consoles?|cameras?|web ?cams?|emails?|messages|texts|diary|diaries|location|bank accounts?|wallet|data|search history|usb)\b"),
+         story_softens="target"),
     # -- hacking -------------------------------------------------------------------------
     Rule("hack", _r(r"\bhack(?:s|ed|ing)?\s+(?:in ?to|in)\b(?:\s+\S+){0,4}"), story_softens="target"),
     Rule("hack", _r(rf"\b(?:hack(?:s|ed|ing)?|break(?:s|ing)? in ?to|breaking in ?to|get(?:s|ting)? in ?to|sneak(?:s|ing)? in ?to|take(?:s)? over|taking over){_gap(3)}(?:{OWNER}\s+)?(?:\S+\s+)?(?:{DEVICE}|{ACCOUNT}|school|bank|grades?|webcams?|cameras?|microphones?|routers?|databases?|game servers?)\b(?!')"),
@@ -229,6 +246,8 @@ HARMFUL_RULES: list[Rule] = [
          story_softens="target"),
     Rule("crash", _r(rf"\b(?:make|makes|making|get|gets)\s+(?:the|my|a|his|her|their|every|all the|someone's|{OWNER})\s+{DEVICE}\s+(?:crash|freeze|explode|blow up|catch fire|overheat|die|break|stop working|go slow|slow down|shut down|turn off)\b"),
          story_softens="target"),
+    Rule("crash", _r(rf"\bmak(?:e|es|ing)\s+(?:(?:the|my|a|his|her|their|every|all the|someone's|school|{OWNER})\s+)+(?:\S+\s+)?{DEVICE}\s+(?:really |super |very |so |go |run |get )?(?:slow|slower|laggy|lag|crash|freeze|frozen|stop working|break|broken|explode|overheat|shut down|turn off)\b"),
+         story_softens="target"),
     Rule("crash", _r(r"\b(?:fork ?bomb|zip ?bomb|logic ?bomb|infinite (?:pop-?ups?|windows|tabs)|(?:open|opens|opening)\s+(?:a (?:million|thousand|hundred)|infinite|endless|thousands of|millions of|loads of|tons of)\s+(?:windows|tabs|pop-?ups|programs)|(?:use|uses|using|eat|eats|fill|fills|filling)\s+(?:up\s+)?all\s+(?:of\s+)?the\s+(?:memory|ram|cpu|disk|storage|hard drive|space)|fill(?:s|ing)? up the (?:hard drive|disk|memory|storage))\b"),
          story_softens="never"),
     Rule("spam", _r(rf"\b(?:spam(?:s|ming)?|flood(?:s|ing)?|bomb(?:s|ing)?|fill(?:s|ing)? up)\s+(?:{OWNER}|{REAL_PERSON})?\s*(?:\S+\s+)?(?:phones?|inbox|email|chats?|messages|texts|accounts?|computer|screen|discord|whatsapp)\b|\bsend(?:s|ing)?\s+(?:a )?(?:hundreds?|thousands?|millions?|\d{{3,}}|loads|tons|lots)\s+(?:of\s+)?(?:messages|texts|emails)\b"),
@@ -248,6 +267,8 @@ HARMFUL_RULES: list[Rule] = [
     Rule("spy", _r(rf"\b(?:turn(?:s|ing)? on|switch(?:es|ing)? on|use(?:s)?|open(?:s)?|access(?:es)?|hack(?:s)?|control(?:s)?)\s+(?:the|their|someone's|a|his|her|people's|{OWNER})\s+(?:web ?cam|camera|microphone|mic)s?\b"),
          story_softens="target"),
     Rule("spy", _r(rf"\b(?:watch(?:es|ing)?|see(?:s|ing)?|look(?:s|ing)? at|film(?:s|ing)?|record(?:s|ing)?|listen(?:s|ing)? to|spy on)\s+{REAL_PERSON}\s+(?:through|with|using|on|from)\s+(?:\S+\s+)?(?:web ?cams?|cameras?|microphones?|mics?)\b|\b(?:take(?:s)?|taking|snap(?:s)?)\s+(?:secret\s+)?(?:pictures|photos|videos)\s+of\s+{REAL_PERSON}\s+(?:without|secretly|when they)"),
+         story_softens="never"),
+    Rule("spy", _r(rf"\b(?:see(?:s)?|look(?:s)? at|watch(?:es)?|know(?:s)?|check(?:s)?|find(?:s)? out|show(?:s)? me|tell(?:s)? me|record(?:s)?)\s+what\s+{REAL_PERSON}\s+(?:is |are |was )?(?:doing|typing|types|writing|writes|saying|says|watching|watches|searching|looking at|texting|chatting)"),
          story_softens="never"),
     Rule("spy", _r(r"\b(?:stalk(?:s|ing|er)?|dox(?:x)?(?:es|ing)?|track(?:s|ing)? (?:people|someone|kids|my classmates))\b"), story_softens="never"),
     # -- hurting real people ------------------------------------------------------------
@@ -320,11 +341,24 @@ UNKIND_RULES: list[Rule] = [
          story_softens="never", protect_softens=False),
     Rule("unkind", _r(rf"\b(?:my|our|the|that|this) {RELATION}\s+(?:is|are|being|looks?|smells?|acts?)\s+(?:like\s+)?(?:so |really |very |super |totally |the |a |an |such an? )?{INSULT}\b"),
          story_softens="never", protect_softens=False),
-    Rule("unkind", _r(rf"\b(?:ugliest|fattest|dumbest|stupidest|weirdest|smelliest|worst|most annoying|most hated|grossest|biggest loser)\s+(?:(?:person|kid|kids|girl|girls|boy|boys|student|students|one|people|teacher)\s+)?(?:in|at|of)\s+(?:my|the|our)\s+(?:class|school|grade|team)"),
+    Rule("unkind", _r(rf"\b(?:ugliest|fattest|dumbest|stupidest|weirdest|smelliest|worst|most annoying|most hated|grossest|biggest loser)\s+(?:(?:person|kid|kids|girl|girls|boy|boys|student|students|one|people|teacher)\s+)?(?:in|at|of)\s+(?:(?:my|the|our)\s+)?(?:class|school|grade|team)"),
          story_softens="never", protect_softens=False),
     Rule("unkind", _r(r"\b(?:list|lists|generator|maker|book)\s+(?:of\s+)?(?:mean|rude|bad|nasty|hurtful|horrible|swear)\s+(?:names|words|nicknames|things|insults|jokes|comebacks)|\b(?:mean|rude|nasty|hurtful|horrible)\s+(?:names|nicknames|insults|comebacks)\s+(?:for|about|to call)\b|\binsult (?:generator|maker|machine|list)\b|\bswear ?words?\b|\bcurse words?\b|\bbad words?\b"),
          story_softens="never", protect_softens=True),
     Rule("unkind", _r(rf"\b(?:i |we )?hate\s+(?:my|our|the)\s+{RELATION}\b|\bhate list\b|\b(?:everyone|everybody|people) (?:i|we) hate\b"),
+         story_softens="never", protect_softens=False),
+    Rule("unkind", _r(r"\b(?:the|a|that|this|every|all the)\s+(?:fat|fatty|ugly|weird|smelly|stinky|stupid|dumb|retarded|poor|nerdy|geeky|loser)\s+(?:kids?|girls?|boys?|persons?|people|students?|classmates?|one in my class)\b"),
+         story_softens="never", protect_softens=True),
+    Rule("unkind", _r(rf"\b(?:mean|rude|nasty|hurtful|horrible|cruel|embarrassing)\s+(?:songs?|poems?|story|stories|jokes?|raps?|messages?|notes?|letters?|memes?|lists?|videos?|comics?|pictures?|drawings?|names|nicknames|cards?|things)\s+(?:about|for|to|on)\s+{REAL_PERSON}"),
+         story_softens="never", protect_softens=True),
+    Rule("unkind", _r(rf"\bmak(?:e|es|ing)\s+(?:{REAL_PERSON}|the new (?:kid|girl|boy|student)|[a-z]+)\s+(?:feel|look|seem)\s+(?:left out|sad|bad|stupid|dumb|ugly|alone|lonely|unwanted|excluded|embarrassed|scared|small|worthless|like a loser)\b"),
+         story_softens="never", protect_softens=False),
+    Rule("hate", _r(r"\b(?:girls|boys|women|men|immigrants|foreigners|refugees|muslims|jews|christians|hindus|sikhs|"
+                    r"black people|white people|brown people|asians|africans|mexicans|arabs|gay people|gays|lesbians|"
+                    r"trans (?:people|kids)|disabled (?:people|kids)|autistic (?:people|kids)|fat (?:people|kids)|"
+                    r"poor (?:people|kids))\s+(?:can't|cant|cannot|can not|aren't able to|are not able to|are bad at|"
+                    r"are worse at|aren't good at|are not good at|shouldn't|should not|don't deserve|do not deserve|"
+                    r"are not allowed|aren't allowed|don't belong|do not belong)\b"),
          story_softens="never", protect_softens=False),
     Rule("hate", _r(rf"\b{GROUP}\s+(?:are|is)\s+(?:all\s+)?(?:so |really |very |the |just )?(?:stupid|dumb|bad|gross|evil|worse|inferior|disgusting|ugly|smelly|dirty|lazy|criminals|animals|trash|garbage|weak|not as good|useless)\b|\b(?:i |we )?hate\s+(?:all\s+)?{GROUP}\b|\b(?:kkk|white power|heil hitler|nazis? (?:are|were) (?:good|right|cool))\b"),
          story_softens="never", protect_softens=False),
@@ -385,18 +419,6 @@ def _mask_phrases(text: str, phrases: tuple[str, ...]) -> str:
         if pattern is not None:
             text = _mask(text, pattern)
     return text
-
-
-REAL_OWNER = (
-    rf"(?:(?:my|our|his|her|their|your|the|a) {RELATION}(?:'s?)?|someone's|somebody's|someones|anyone's|"
-    r"everyone's|everybody's|people's|other people's|other peoples|the school's|my school's|"
-    r"other (?:kids|players|students|people|children)'?s?|"
-    r"the teacher's|the class's|a stranger's|strangers')"
-)
-_REAL_DEVICE = (
-    r"(?:computers?|laptops?|pcs?|tablets?|phones?|ipads?|chromebooks?|wi-?fi|network|internet|"
-    r"hard ?drives?|websites?|web ?sites?|servers?|email|bank)"
-)
 
 
 def _real_target(matched: str) -> bool:
@@ -564,7 +586,7 @@ def classify(text: str, rules: SafetyRules) -> IdeaCheck:
     # Rude words and slurs, however disguised.
     words = detector(rules.blocked_words, rules.allowed_words)
     for hit in words.find(text):
-        entry_tier = _tier(hit.word)
+        entry_tier = words.tier_of(hit.word)
         if entry_tier == "mild":
             continue
         if entry_tier == "sexual":
@@ -591,17 +613,6 @@ def classify(text: str, rules: SafetyRules) -> IdeaCheck:
             personal=tuple(kinds),
         )
     return OK
-
-
-def _tier(word: str) -> str:
-    from vibecode.safety.lexicon import ENTRIES
-
-    for entry in ENTRIES:
-        if word == entry.root or word.startswith(entry.root) or re.fullmatch(
-            "".join(re.escape(c) + "+" for c in entry.root) + ".*", word
-        ):
-            return entry.tier
-    return "strong"  # a teacher's own blocked word
 
 
 def check_idea(text: str, rules: SafetyRules | None = None) -> IdeaCheck:

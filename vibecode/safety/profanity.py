@@ -39,9 +39,25 @@ class Hit:
     word: str  # the plain word it stands for
 
 
+VOWELS = set("aeiouy")
+
+
 def _stretchy(root: str) -> str:
-    """A pattern where each letter of the root may repeat ("fuuuck")."""
-    return "".join(re.escape(c) + "+" for c in root)
+    """A pattern where the root's letters may be stretched ("fuuuck", "shiiit", "fuckkk").
+
+    A vowel may repeat any number of times; a single consonant only three or more times, so
+    "rapped" and "rapping" never read as a rude word that has one "p".
+    """
+    parts = []
+    for letter, run in ((m.group(0)[0], len(m.group(0))) for m in re.finditer(r"(.)\1*", root)):
+        c = re.escape(letter)
+        if run >= 2:
+            parts.append(f"{c}{{{run},}}")
+        elif letter in VOWELS:
+            parts.append(f"{c}+")
+        else:
+            parts.append(f"{c}(?:{c}{{2,}})?")
+    return "".join(parts)
 
 
 def _entry_pattern(entry: Entry) -> str:
@@ -87,6 +103,9 @@ class Detector:
         self._inside = re.compile("(?:" + "|".join(inside) + ")") if inside else None
         self._split = re.compile("(?:" + "|".join(split) + ")") if split else None
         self._forms = sorted({f for e in entries for f in _forms(e) if len(f) >= 4})
+        self._entry_patterns = [
+            (re.compile(_entry_pattern(e)), e.where == "inside", e.tier) for e in entries
+        ]
         self._phrases = [
             re.compile(r"(?<![a-z])" + r"[^a-z]+".join(re.escape(p) for p in re.findall(r"[a-z]+", ph))
                        + r"(?![a-z])")
@@ -127,6 +146,13 @@ class Detector:
             if self._matches(variant):
                 return variant
         return None
+
+    def tier_of(self, word: str) -> str:
+        """Which kind of word a hit is: "strong", "slur", "sexual" or "mild" (teacher words: strong)."""
+        for pattern, inside, tier in self._entry_patterns:
+            if (pattern.search(word) if inside else pattern.fullmatch(word)):
+                return tier
+        return "strong"
 
     # -- scanning text ------------------------------------------------------------------
 
