@@ -10,17 +10,15 @@ temperature). Which one is used is ``retry``: "fresh", "repair" or "mixed" (see
 from __future__ import annotations
 
 import dataclasses
-import io
 import logging
 import re
 import threading
 import time
-import tokenize
 from typing import Callable
 
 from sandbox import Limits, RunResult, run_program
 from vibecode.lm.base import Backend, ChatMessage, EngineError, GenerateOptions
-from vibecode.safety import check_idea, clean_output
+from vibecode.safety import check_idea, clean_output, clean_program
 
 from . import prompts
 from .check import Problem, add_missing_call, keeps_old, static_check
@@ -221,7 +219,7 @@ class Maker:
             if self._cancel.is_set():
                 raise Cancelled
             kind = first_kind if number == 1 else self._retry_kind(attempts[-1], number)
-            messages, options = self._plan(kind, number, base, attempts)
+            messages, options = self._plan(kind, number, base, attempts, inputs)
             emit(MakeEvent("attempt", _attempt_words(number, kind), attempt=number))
             t0 = time.monotonic()
             answer, stats = self._stream(messages, options, emit, attempt=number)
@@ -260,13 +258,13 @@ class Maker:
             return "repair"
         return "fresh"
 
-    def _plan(self, kind: str, number: int, base: list[ChatMessage], attempts: list[_Attempt]):
+    def _plan(self, kind: str, number: int, base: list[ChatMessage], attempts: list[_Attempt], inputs: list[str]):
         if kind == "repair" and attempts and attempts[-1].program:
             last = attempts[-1]
             if last.problems:
                 words = problem_words(last.problems)
             else:
-                words = run_error_words(last.trial, [], last.program) if last.trial else "It did not work."
+                words = run_error_words(last.trial, inputs, last.program) if last.trial else "It did not work."
             return prompts.repair_messages(base, last.program, words), _options(self.max_new_tokens)
         if kind in ("fresh", "repair") and number > 1:  # repair without a program is a fresh sample
             return base, _options(self.max_new_tokens, temperature=FRESH_TEMPERATURE, seed=number, fresh=True)
@@ -329,7 +327,7 @@ class Maker:
                 "I couldn't write a program for that this time. Try saying your idea in a different way, "
                 "like \"a game where I guess a number\"."
             )
-        program = clean_program(best.program)
+        program = clean_program(best.program).text
         explanation = clean_output(child_explanation(best.prose, request.idea)).text
         rank = best.rank()
         if rank == 3:
@@ -389,34 +387,3 @@ def _options(max_new_tokens: int, *, temperature: float = 0.0, seed: int | None 
     if fresh and "repetition_penalty" in names:  # measured to break greedy loops (models.md)
         opts = dataclasses.replace(opts, repetition_penalty=1.1)
     return opts
-
-
-def clean_program(program: str) -> str:
-    """Run the safety filter over the words in the program (strings and comments), not its code."""
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(program).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
-        return program
-    lines = program.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-    edits: list[tuple[int, int, str]] = []
-    for tok in tokens:
-        if tok.type not in (tokenize.STRING, tokenize.COMMENT):
-            continue
-        cleaned = clean_output(tok.string)
-        if cleaned.text != tok.string:
-            start = offsets[tok.start[0] - 1] + tok.start[1]
-            end = offsets[tok.end[0] - 1] + tok.end[1]
-            edits.append((start, end, cleaned.text))
-    if not edits:
-        return program
-    out = program
-    for start, end, text in reversed(edits):
-        out = out[:start] + text + out[end:]
-    try:
-        compile(out, "<program>", "exec")
-    except SyntaxError:
-        return program  # the filter broke the code; keep the original rather than a broken one
-    return out

@@ -1,0 +1,173 @@
+"""The Maker pipeline with the real sandbox and real safety filter. The model side is the engine's
+ScriptedBackend, a FAKE that replays canned answers (so a bad-then-good answer can be scripted);
+one test at the end drives the REAL tiny model end to end (plumbing, not quality)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from sandbox import run_program
+from vibecode.lm.scripted import ScriptedBackend
+from vibecode.make import Maker, MakeEvent, MakeRequest
+from vibecode.make.fewshot import load_examples
+from vibecode.make.prompts import GENERIC_TRIAL_INPUTS
+
+F = "```"
+GOOD = f"This program says hello to you.\n{F}python\nname = input('What is your name? ')\nprint('Hello', name)\n{F}"
+CRASH = f"A greeting.\n{F}python\nname = input('Name? ')\nprint('Hello', nmae)\n{F}"
+BROKEN = f"{F}python\nprint('Hello'\n{F}"
+PROSE = "I like turtles. Programs are fun!"
+
+
+def fake(*answers: str, delay: float = 0.0) -> ScriptedBackend:
+    """FAKE model: replays these answers in order (the last one repeats)."""
+    return ScriptedBackend(list(answers), delay=delay)
+
+
+def test_good_first_answer():
+    backend = fake(GOOD)
+    events: list[MakeEvent] = []
+    result = Maker(backend).make(MakeRequest(idea="a program that says hello"), on_event=events.append)
+    assert result.ok and result.attempts == 1
+    assert result.program == "name = input('What is your name? ')\nprint('Hello', name)\n"
+    assert result.explanation == "This program says hello to you."
+    assert result.trial is not None and "Hello" in result.trial.output
+    assert result.completion_tokens > 0 and result.prompt_tokens > 0
+    kinds = [e.kind for e in events]
+    for kind in ("attempt", "chunk", "checking", "trial", "done"):
+        assert kind in kinds
+    assert events[-1].kind == "done" and events[-1].data is result
+
+
+def test_crash_then_good_with_a_repair_turn_sends_the_error_back():
+    backend = fake(CRASH, GOOD)
+    result = Maker(backend, retry="repair").make(MakeRequest(idea="a program that says hello"))
+    assert result.ok and result.attempts == 2
+    assert [a.kind for a in result.attempt_log] == ["first", "repair"]
+    assert result.attempt_log[0].trial_ok is False
+    repair_turn = backend.calls[1][-1].content
+    assert "NameError" in repair_turn and "nmae" in repair_turn
+    assert backend.calls[1][-2].role == "assistant"  # the broken program went back to the model
+
+
+def test_syntax_error_then_good_with_a_fresh_sample():
+    backend = fake(BROKEN, GOOD)
+    result = Maker(backend, retry="fresh").make(MakeRequest(idea="a program that says hello"))
+    assert result.ok and result.attempts == 2
+    assert result.attempt_log[0].problems and result.attempt_log[0].problems[0].startswith("syntax")
+    assert backend.calls[1] == backend.calls[0]  # the same prompt again, sampled
+
+
+def test_always_failing_returns_the_best_program_and_a_kind_message():
+    backend = fake(BROKEN, CRASH, CRASH)
+    result = Maker(backend).make(MakeRequest(idea="a program that says hello"))
+    assert not result.ok and result.attempts == 3
+    assert result.program is not None and "nmae" in result.program  # it ran; the syntax error did not
+    assert "Help me fix it" in result.message
+    assert "Traceback" not in result.message
+
+
+def test_no_code_at_all():
+    result = Maker(fake(PROSE)).make(MakeRequest(idea="a program that says hello"))
+    assert not result.ok and result.program is None and result.attempts == 3
+    assert "program" in result.message and "Traceback" not in result.message
+
+
+@pytest.mark.parametrize("idea", ["", "   ", "x" * 10_000, "qwrtzp sdfghjkl xcvbnm"])
+def test_bad_ideas_never_reach_the_model(idea):
+    backend = fake(GOOD)
+    result = Maker(backend).make(MakeRequest(idea=idea))
+    assert not result.ok and result.program is None and result.message
+    assert backend.calls == []
+
+
+def test_harmful_idea_is_refused_kindly():
+    backend = fake(GOOD)
+    result = Maker(backend).make(MakeRequest(idea="a program that steals my friend's passwords and deletes their files"))
+    assert result.refused and not result.ok and result.message
+    assert backend.calls == []
+
+
+def test_int_input_is_hardened_so_a_typed_word_does_not_crash():
+    answer = f"{F}python\ncups = int(input('How many cups? '))\nprint('You sold', cups, 'cups')\n{F}"
+    result = Maker(fake(answer)).make(MakeRequest(idea="lemonade cups", trial_inputs=["yes", "4"]))
+    assert result.ok and result.attempts == 1
+    assert "ask_number(" in result.program
+    assert "You sold 4 cups" in result.trial.output
+
+
+def test_change_keeps_the_old_program_and_shows_it_to_the_model():
+    old = "name = input('Name? ')\nprint('Hello', name)\n"
+    new = f"{F}python\nname = input('Name? ')\nprint('Hello', name)\nprint('Bye', name)\n{F}"
+    backend = fake(new)
+    result = Maker(backend).make(MakeRequest(idea="make it also say bye", current_program=old))
+    assert result.ok and result.program.startswith(old)
+    assert "print('Hello', name)" in backend.calls[0][-1].content
+    assert "I changed your program" in result.message
+
+
+def test_change_that_forgets_the_old_program_is_retried():
+    old = "name = input('Name? ')\nprint('Hello', name)\nage = input('Age? ')\nprint('Age', age)\n"
+    forgot = f"{F}python\nprint('Bye')\n{F}"
+    kept = f"{F}python\n{old}print('Bye')\n{F}"
+    result = Maker(fake(forgot, kept)).make(MakeRequest(idea="also say bye", current_program=old))
+    assert result.ok and result.attempts == 2 and result.program.startswith(old)
+
+
+def test_cancel_from_another_thread_stops_promptly():
+    slow = fake(GOOD * 20, delay=0.05)
+    maker = Maker(slow)
+    timer = threading.Timer(0.3, maker.cancel)
+    timer.start()
+    result = maker.make(MakeRequest(idea="a program that says hello"))
+    timer.join()
+    assert not result.ok and "Stopped" in result.message
+
+
+def test_explain_gives_short_plain_sentences():
+    backend = fake("**This program** asks your name. Then it says hello to you! It is friendly. It is short. It is fun.")
+    text = Maker(backend).explain("name = input('Name? ')\nprint('Hello', name)\n")
+    assert text.startswith("This program asks your name.")
+    assert "*" not in text and text.count(".") + text.count("!") <= 4
+    assert "What does this program do" in backend.calls[0][-1].content
+
+
+def test_explain_without_a_program_needs_no_model():
+    backend = fake("x")
+    assert "no program" in Maker(backend).explain("").lower()
+    assert backend.calls == []
+
+
+def test_help_me_fix_it_uses_the_real_run_error():
+    program = "n = 10\nprint('Half is', n / 0)\n"
+    run = run_program(program, [])
+    assert not run.ok
+    fixed = f"{F}python\nn = 10\nprint('Half is', n / 2)\n{F}"
+    backend = fake(fixed)
+    result = Maker(backend).repair(program, run)
+    assert result.ok and "n / 2" in result.program
+    assert "ZeroDivisionError" in backend.calls[0][-1].content
+
+
+def test_curated_examples_all_run_in_the_sandbox():
+    for ex in load_examples():
+        run = run_program(ex.program, list(GENERIC_TRIAL_INPUTS))
+        assert run.ok or run.ran_out_of_input, (ex.name, run.verdict, run.message)
+        assert run.output.strip(), ex.name
+
+
+@pytest.mark.model
+def test_real_tiny_model_end_to_end(tiny_backend):
+    """The REAL tiny model through the whole pipeline: it answers, we extract and check and try it.
+    Its programs are usually poor, so only the plumbing is asserted."""
+    events: list[MakeEvent] = []
+    maker = Maker(tiny_backend, max_attempts=1, max_new_tokens=96)
+    result = maker.make(MakeRequest(idea="print hello three times"), on_event=events.append)
+    assert result.attempts == 1
+    assert result.completion_tokens > 0 and result.prompt_tokens > 0
+    assert any(e.kind == "chunk" for e in events)
+    assert result.message and "Traceback" not in result.message
+    if result.program is not None:
+        compile(result.program, "<tiny>", "exec")
