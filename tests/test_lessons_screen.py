@@ -111,3 +111,28 @@ async def test_lesson_by_id_and_unknown_lesson():
     async with LessonApp(missing).run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert missing.query_one("#missing")
+
+
+async def test_teacher_view_lists_progress_and_exports():
+    from textual.widgets import DataTable
+
+    from vibecode.screens.lesson import ClassProgressScreen
+
+    store = ProgressStore()
+    store.start("Mia", "01-lemonade-stand", 0, title="My first lemonade stand", steps_total=4)
+    store.check_tried("Mia", "01-lemonade-stand", 0, passed=True)
+    screen = ClassProgressScreen()
+
+    class TeacherApp(App):
+        def on_mount(self) -> None:
+            self.push_screen(screen)
+
+    async with TeacherApp().run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = screen.query_one("#progress-table", DataTable)
+        assert table.row_count == 1
+        assert list(table.get_row_at(0))[:3] == ["Mia", "My first lemonade stand", "1/4"]
+        await pilot.click("#export")
+        await pilot.pause()
+        csv_path, html_path = screen.last_export
+        assert "Mia" in csv_path.read_text() and "Mia" in html_path.read_text()

@@ -12,7 +12,6 @@ import re
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\- ]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*=")
 
-Path_ = tuple  # ("steps", 0, "checks", 1) style paths
 
 
 class LineFinder:

@@ -378,3 +378,76 @@ class LessonScreen(Screen):
 
     def on_unmount(self) -> None:
         self._save_time()
+
+
+class ClassProgressScreen(Screen):
+    """The teacher view on this computer: every child's lesson progress, and an export button
+    that writes the same CSV and HTML as ``vibecode report`` into the data folder."""
+
+    DEFAULT_CSS = """
+    ClassProgressScreen #progress-table { height: 1fr; }
+    ClassProgressScreen #progress-actions { height: auto; padding: 0 1; }
+    ClassProgressScreen #progress-actions Button { margin: 0 1 0 0; }
+    ClassProgressScreen #progress-note { padding: 0 1; color: $text-muted; }
+    """
+
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("ctrl+e", "export", "Export CSV + HTML")]
+
+    def __init__(self, databases: list[Any] | None = None) -> None:
+        super().__init__()
+        self.databases = databases
+        self.rows: list[Any] = []
+        self.last_export: tuple[Any, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import DataTable
+
+        yield Label("", id="progress-note")
+        yield DataTable(id="progress-table", zebra_stripes=True, cursor_type="row")
+        with Horizontal(id="progress-actions"):
+            yield Button("Export CSV + HTML", id="export", variant="primary")
+            yield Button("Back", id="back")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from textual.widgets import DataTable
+
+        from vibecode.lessons.report import build_report
+        from vibecode.store.db import default_db_path
+
+        self.sub_title = "Class progress"
+        databases = self.databases or [default_db_path()]
+        settings = getattr(self.app, "settings", None)
+        try:
+            self.rows = build_report([d for d in databases if d.is_file()], list(getattr(settings, "lesson_dirs", []) or []))
+        except Exception:
+            log.exception("building the class report failed")
+            self.rows = []
+        table = self.query_one("#progress-table", DataTable)
+        table.add_columns("Child", "Lesson", "Steps", "Hints", "Checks", "Minutes", "Last activity")
+        for row in self.rows:
+            table.add_row(row.child, row.lesson_title, f"{row.steps_done}/{row.steps_total}", row.hints_used,
+                          row.checks_tried, row.minutes, row.last_activity)
+        children = len({row.child.casefold() for row in self.rows})
+        self.query_one("#progress-note", Label).update(
+            f"{children} children, {len(self.rows)} lesson rows on this computer. "
+            "To merge a whole room: vibecode report FILE1 FILE2 ... --html class.html"
+            if self.rows else "No lesson progress on this computer yet.")
+
+    @on(Button.Pressed, "#export")
+    def action_export(self) -> None:
+        from vibecode.lessons.report import to_csv, to_html
+        from vibecode.paths import data_dir
+
+        folder = data_dir() / "reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        csv_path, html_path = folder / f"class-{stamp}.csv", folder / f"class-{stamp}.html"
+        csv_path.write_text(to_csv(self.rows), encoding="utf-8")
+        html_path.write_text(to_html(self.rows), encoding="utf-8")
+        self.notify(f"Saved {csv_path.name} and {html_path.name} in {folder}", timeout=8)
+        self.last_export = (csv_path, html_path)
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        self.app.pop_screen()
