@@ -20,12 +20,13 @@ import traceback
 RESULT_MARKER = "@@VIBECODE-RESULTS@@"
 
 
-class VcAsked(Exception):
-    """The child's code called input() where the check gives values as arguments."""
+class VcAsked(BaseException):
+    """The child's code called input() where the check gives values as arguments.
+    A BaseException, so a child's ``except Exception:`` around input() cannot swallow it."""
 
 
-class VcTimeout(Exception):
-    pass
+class VcTimeout(BaseException):
+    """One call ran past its time limit (also a BaseException, for the same reason)."""
 
 
 class VcCallError(Exception):
@@ -127,8 +128,24 @@ def vc_json(value, depth=0):
     return {"$repr": repr(value)[:200], "$type": type(value).__name__}
 
 
+VC_HUNG = set()
+
+
 def vc_call(function, args, limit):
-    """Call one function with input() off, prints captured and a time limit."""
+    """Call one function with input() off, prints captured and a time limit.
+
+    A function that ran out of time once is not called again: it would only use up the step's
+    whole time budget, and the first "took too long" already says what to fix."""
+    name = getattr(function, "__qualname__", repr(function)) + "@" + str(id(function))
+    if name in VC_HUNG:
+        return {"status": "timeout", "printed": ""}
+    status = vc_call_once(function, args, limit)
+    if status["status"] == "timeout":
+        VC_HUNG.add(name)
+    return status
+
+
+def vc_call_once(function, args, limit):
     out = io.StringIO()
     saved = sys.stdout
     sys.stdout = out

@@ -1,0 +1,46 @@
+"""The lesson inside the real app: home -> lesson -> "Use this idea" -> the build screen writes the
+program -> back to the lesson -> "Check my program" passes.
+
+The model is the FAKE ScriptedBackend (canned answers through the real Backend interface and the
+real Maker), because a real model cannot be relied on to write the same program every time; the
+sandbox, the SQLite store, the lesson files and Textual are real.
+"""
+
+from __future__ import annotations
+
+from e2e.ui_support import answer, make_app, scripted, wait_for, wait_model_idle
+from textual.widgets import Markdown, OptionList
+
+from vibecode.lessons.loader import builtin_lessons_dir, read_lesson
+
+SIZE = (140, 45)
+
+
+async def test_lesson_from_home_build_and_check():
+    lesson, _ = read_lesson(builtin_lessons_dir() / "01-lemonade-stand")
+    program = lesson.solution_source()
+    app = make_app(scripted([answer("Here is your lemonade stand.", program)]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        lessons = app.screen.query_one("#lessons", OptionList)
+        index = next(i for i in range(lessons.option_count) if lessons.get_option_at_index(i).id == "l01-lemonade-stand")
+        lessons.focus()
+        lessons.highlighted = index
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "LessonScreen", what="the lesson screen")
+        lesson_screen = app.screen
+
+        await pilot.click("#use-idea")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "BuildScreen", what="the build screen")
+        await wait_model_idle(pilot)
+        assert "def profit(made, sold, price, cost):" in app.screen.editor.text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is lesson_screen, what="back to the lesson")
+
+        await pilot.click("#check")
+        await wait_for(pilot, lambda: not lesson_screen.checking and lesson_screen.last_report is not None,
+                       timeout=60, what="the checks")
+        feedback = lesson_screen.query_one("#feedback", Markdown).source
+        assert "Every check passed" in feedback, feedback
+        project = app.services.store.get(lesson_screen.project_id)
+        assert project.name == "Lesson: My first lemonade stand"
