@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-WEATHER_SIGN = {"hot": "☀☀", "sunny": "☀ ", "cloudy": "☁ ", "rainy": "☂ ", "stormy": "⚡ "}
+WEATHER_SIGN = {"hot": "☀☀", "sunny": "☀ ", "cloudy": "☁ ", "rainy": "☂ ", "stormy": "☈ "}
 BAR_WIDTH = 18
 
 
