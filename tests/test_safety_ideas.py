@@ -212,3 +212,33 @@ def test_messages_use_short_plain_words() -> None:
     for cant, instead in REFUSALS.values():
         for sentence in re.split(r"(?<=[.?!])\s+", f"{cant} {instead}"):
             assert len(sentence.split()) <= 22, sentence
+
+
+# -- game violence in every framing is never refused ----------------------------------------
+
+GAME_VERBS = ["crash into", "destroy", "attack", "shoot", "steal", "hack", "delete", "blow up", "smash",
+              "break", "freeze", "lock", "track", "spy on", "kill", "punch", "capture", "wipe out",
+              "take over", "infect"]
+GAME_TARGETS = ["the dragon", "the asteroid", "the enemy base", "the alien ship", "the robot", "the monster",
+                "the evil king", "the zombie", "the pirate ship", "the villain's computer", "the castle",
+                "the bad guy", "the spaceship computer", "the robot's files", "the evil wizard's phone"]
+GAME_FRAMES = ["a game where you {v} {t}", "a story where the hero has to {v} {t}",
+               "in my game you {v} {t} to win", "a level where the player must {v} {t}"]
+
+
+def test_game_actions_on_make_believe_targets_are_never_refused() -> None:
+    refused = []
+    for frame in GAME_FRAMES:
+        for verb in GAME_VERBS:
+            for target in GAME_TARGETS:
+                idea = frame.format(v=verb, t=target)
+                result = classify(idea, BUILT_IN)
+                if not result.allowed or result.kind != "ok":
+                    refused.append((idea, result.kind, result.matched))
+    assert refused == []
+
+
+def test_the_same_actions_on_real_targets_are_refused() -> None:
+    for idea in ["a game where you hack my sister's phone", "a story where the hero has to delete all the files "
+                 "on the school computer", "in my game you spy on my brother", "a game that crashes the laptop"]:
+        assert classify(idea, BUILT_IN).kind == "harmful", idea

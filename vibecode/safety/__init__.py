@@ -10,7 +10,7 @@
 All of it is a rule layer that holds with no model at all.
 """
 
-from vibecode.safety.ideas import IdeaCheck, check_idea
+from vibecode.safety.ideas import IdeaCheck, check_idea, warm_up
 from vibecode.safety.output import Cleaned, clean_output, clean_program
 from vibecode.safety.rules import (
     EXAMPLE,
@@ -37,4 +37,5 @@ __all__ = [
     "default_rules_path",
     "load_rules",
     "parse_rules",
+    "warm_up",
 ]
