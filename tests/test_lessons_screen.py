@@ -83,6 +83,7 @@ async def test_wrong_program_gets_specific_feedback_then_right_one_moves_on():
         assert "Step 2 of 4" in str(screen.query_one("#step-title", Label).content)
     progress = ProgressStore().lesson("Mia", "01-lemonade-stand")
     assert progress.steps_done == 1 and progress.checks_tried == 2
+    assert progress.seconds > 0  # time spent on the lesson is counted
     assert progress.steps[0].done
 
 

@@ -123,6 +123,7 @@ class LessonScreen(Screen):
         self.last_report: StepReport | None = None
         self.checking = False
         self._mark = time.monotonic()
+        self._showing = False  # True once a step is on screen (time is counted from then)
 
     # -- set-up ----------------------------------------------------------------------------
     @property
@@ -229,10 +230,13 @@ class LessonScreen(Screen):
         self.query_one("#check-status", Label).update("Build your program, then press Check my program.")
         self.query_one("#next", Button).disabled = True
         self.last_report = None
+        self._showing = True
 
     def _save_time(self) -> None:
         now = time.monotonic()
         spent, self._mark = now - self._mark, now
+        if not self._showing:
+            return
         store = self.progress
         if self.lesson is not None and store is not None and spent > 0:
             try:
