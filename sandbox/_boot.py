@@ -225,6 +225,11 @@ def _main(argv) -> None:
         os.write(2, b"sandbox bootstrap: bad arguments\n")
         os._exit(EXIT_BAD_ARGS)
 
+    if ctrl_fd != 3:  # the control pipe is always fd 3 inside the sandbox
+        os.dup2(ctrl_fd, 3, inheritable=False)
+        os.close(ctrl_fd)
+        ctrl_fd = 3
+
     def send(data: bytes) -> bool:
         try:
             return os.write(ctrl_fd, data) == len(data)
@@ -350,12 +355,13 @@ def _report(exc, boot_file, send) -> None:
     while tb is not None and tb.tb_frame.f_code.co_filename == boot_file:
         tb = tb.tb_next
     exc.__traceback__ = tb
-    line, file = None, None
+    line, file, innermost = None, None, None
     walk = tb
     while walk is not None:
         name = walk.tb_frame.f_code.co_filename
         if not name.startswith("<") and not os.path.isabs(name) and name.endswith(".py"):
             line, file = walk.tb_lineno, name
+        innermost = name
         walk = walk.tb_next
     if isinstance(exc, SyntaxError):
         line, file = exc.lineno, exc.filename
@@ -380,6 +386,9 @@ def _report(exc, boot_file, send) -> None:
         "traceback": text,
         "errno": getattr(exc, "errno", None) if isinstance(exc, OSError) else None,
         "filename": filename if isinstance(filename, str) else None,
+        "oserror": isinstance(exc, OSError),
+        # the library file where it failed (e.g. "socket.py"), to name a blocked attempt
+        "where": os.path.basename(innermost) if innermost and os.path.isabs(innermost) else None,
     }
     if not send(b"E" + repr(record).encode("utf-8", "replace") + b"\n"):
         try:

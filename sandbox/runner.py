@@ -150,20 +150,23 @@ def folder_size(scratch: str, cap_entries: int = 5000) -> int:
 
 
 def remove_scratch(scratch: str) -> None:
-    """Delete the folder even if the program made parts of it read-only; never follows links."""
+    """Delete the folder even if the program made parts of it unreadable; never follows links.
 
-    def fix_and_retry(func, path, _exc):
+    Only called after the program and its whole process group are gone, so nothing changes the
+    folder while we walk it.
+    """
+    stack = [scratch]
+    while stack:
+        path = stack.pop()
         try:
-            parent = os.path.dirname(path)
-            if not os.path.islink(parent):
-                os.chmod(parent, 0o700)
-            if os.path.isdir(path) and not os.path.islink(path):
-                os.chmod(path, 0o700)
-            func(path)
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                continue
+            os.chmod(path, 0o700)
+            with os.scandir(path) as entries:
+                stack.extend(e.path for e in entries if e.is_dir(follow_symlinks=False))
         except OSError:
-            pass
-
-    shutil.rmtree(scratch, onerror=fix_and_retry)
+            continue
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def clean_env(scratch: str) -> dict[str, str]:
@@ -237,6 +240,7 @@ class Supervisor:
         self._error: dict | None = None
         self._tried: list[str] = []
         self._refused: str | None = None
+        self._ready = False
         self._input_closed = False
         self._waiting_since: float | None = None
         self._waited = 0.0
@@ -577,10 +581,10 @@ class Supervisor:
                 record = None
             if isinstance(record, dict):
                 self._error = record
-        elif kind == b"X":
+        elif kind == b"X" and not self._ready:
             self._refused = body.decode("utf-8", "replace")[:300]
         elif kind == b"R":
-            pass  # protections are on; the program starts now
+            self._ready = True  # protections are on; from now on the program could write here too
 
     def _on_input_wanted(self) -> None:
         if self.interactive:
@@ -706,6 +710,7 @@ class Supervisor:
             outside = self._points_outside(error["filename"])
         if internal_error is not None and self._killed_for is None:
             self._killed_for = Verdict.CRASHED
+        never_started = not self._ready and self._refused is None and self._killed_for is None
         judgement = judge(Outcome(
             exit_code=self._exit_status,
             killed_for=self._killed_for,
@@ -717,6 +722,10 @@ class Supervisor:
             refused=self._refused,
             outside=outside,
         ))
+        if never_started:
+            judgement.verdict = Verdict.CRASHED
+            judgement.message = ("I could not start Python to run your program. Try again; if it keeps "
+                                 "happening, ask your teacher.")
         files = read_back_files(self.scratch) if self._refused is None else {}
         output = "".join(self._output)
         self.result = RunResult(

@@ -46,6 +46,11 @@ MESSAGES: dict[Verdict, str] = {
 }
 
 _TRIED_VERDICT = {"network": Verdict.NETWORK, "program": Verdict.OTHER_PROGRAM, "control": Verdict.CONTROL_OTHER}
+# Library files whose OSErrors mean a blocked attempt of that kind.
+_WHERE = {
+    "socket.py": "network", "ssl.py": "network", "request.py": "network", "client.py": "network",
+    "connection.py": "network", "subprocess.py": "program", "popen_fork.py": "program", "pty.py": "program",
+}
 _CRASH_SIGNALS = {
     getattr(signal, name) for name in ("SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGFPE", "SIGSYS") if hasattr(signal, name)
 }
@@ -124,9 +129,12 @@ def _judge_error(err: dict, o: Outcome) -> Judgement:
     if kind == "OSError" and err.get("errno") == errno.EFBIG:
         return Judgement(Verdict.TOO_MUCH_DISK, "Your program tried to make a file that is too big. Try "
                          "writing less into it.")
-    if kind in ("PermissionError", "OSError", "FileNotFoundError", "NotADirectoryError") and o.tried:
-        verdict = _TRIED_VERDICT.get(o.tried[-1], Verdict.OTHER_PROGRAM)
-        if err.get("errno") in (errno.EPERM, errno.EACCES, errno.ENOSYS, None) or kind == "PermissionError":
+    if err.get("oserror"):
+        where = _WHERE.get(str(err.get("where") or ""))
+        if where is None and o.tried and err.get("errno") in (errno.EPERM, errno.EACCES, errno.ENOSYS, None):
+            where = o.tried[-1]
+        if where is not None:
+            verdict = _TRIED_VERDICT[where]
             return Judgement(verdict, MESSAGES[verdict])
     if err.get("errno") in _FILE_ERRNOS and err.get("filename") and o.outside:
         return Judgement(Verdict.FILE_OUTSIDE, MESSAGES[Verdict.FILE_OUTSIDE])
