@@ -44,7 +44,12 @@ def test_corpus_is_big_and_covers_every_kind() -> None:
     assert sum(row.get("group") == "tricky" for row in ROWS) >= 20
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[f"{r['kind']}:{r['idea'][:40]}" for r in ROWS])
+def _param(row: dict):
+    marks = [pytest.mark.xfail(strict=True, reason=row["known_miss"])] if row.get("known_miss") else []
+    return pytest.param(row, id=f"{row['kind']}:{row['idea'][:40]}", marks=marks)
+
+
+@pytest.mark.parametrize("row", [_param(r) for r in ROWS])
 def test_corpus_idea_gets_expected_kind(row: dict) -> None:
     result = classify(row["idea"], BUILT_IN)
     assert result.kind == row["kind"], f"{row['idea']!r}: {result}"
@@ -69,8 +74,10 @@ def test_precision_and_recall_on_the_corpus(capsys: pytest.CaptureFixture[str]) 
         print("\n" + format_report(report))
     assert report.ordinary_refused == []
     assert report.refuse_precision == 1.0
+    known_misses = sum(1 for r in ROWS if r.get("known_miss"))
+    assert len(report.misses) == known_misses
     assert report.refuse_recall >= 0.95
-    assert report.flag_recall >= 0.9
+    assert report.flag_recall >= 0.95
 
 
 # -- messages --------------------------------------------------------------------------

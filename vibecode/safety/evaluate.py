@@ -119,18 +119,27 @@ def format_report(report: Report) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="*", type=Path, help="corpus files (default: the test corpus)")
+    parser.add_argument("files", nargs="*", type=Path,
+                        help="corpus files (default: every tests/data/safety_ideas*.jsonl)")
     parser.add_argument("--no-bench", action="store_true", help="leave out the bench's 40 kid ideas")
     args = parser.parse_args(argv)
-    cases: list[Case] = []
-    for path in args.files or [DEFAULT_CORPUS]:
-        cases += load_cases(path)
+    files = args.files or sorted(DEFAULT_CORPUS.parent.glob("safety_ideas*.jsonl"))
+    groups: list[tuple[str, list[Case]]] = [(path.name, load_cases(path)) for path in files]
     if not args.no_bench:
         if BENCH_IDEAS.exists():
-            cases += load_cases(BENCH_IDEAS, default_kind="ok", group="bench")
+            groups.append(("bench kid_ideas.jsonl", load_cases(BENCH_IDEAS, default_kind="ok", group="bench")))
         else:
             print(f"(bench ideas not found at {BENCH_IDEAS}; left out)", file=sys.stderr)
-    report = evaluate(cases)
+    everything: list[Case] = []
+    if len(groups) > 1:
+        for name, cases in groups:
+            report = evaluate(cases)
+            print(f"{name}: {report.total} ideas, refusals precision {report.refuse_precision:.3f} "
+                  f"recall {report.refuse_recall:.3f}, ordinary refused {len(report.ordinary_refused)}")
+        print()
+    for _, cases in groups:
+        everything += cases
+    report = evaluate(everything)
     print(format_report(report))
     return 0 if not report.ordinary_refused else 1
 

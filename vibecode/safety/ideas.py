@@ -25,6 +25,7 @@ from vibecode.safety.profanity import detector
 from vibecode.safety.rules import SafetyRules, active_rules
 
 KINDS = ("ok", "harmful", "adult", "unkind", "blocked", "personal")
+MAX_IDEA_CHARS = 5000  # an idea is a sentence or two; this bounds the time a check can take
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,7 @@ HARMFUL_RULES: list[Rule] = [
     Rule("delete", _r(r"\brm\s+-r?f|\brm\s+-rf|\brmdir\s+/s|\bdel\s+/[sfq]|\bformat\s+c:|\bshutil\.rmtree|\bsudo\s+rm\b|\bdeltree\b"),
          story_softens="never", protect_softens=False),
     # -- someone else's private things --------------------------------------------------
-    Rule("password", _r(rf"\b(?:cop(?:y|ies|ying)|types?|typing|open(?:s|ing)?|gets? in ?to|getting in ?to|go(?:es)? through|going through|look(?:s|ing)? (?:at|through|in)|snoop(?:s|ing)?(?: on| in| through)?|read(?:s|ing)?|see(?:s|ing)?|steal(?:s|ing)?|take(?:s)?|taking|grab(?:s|bing)?|send(?:s)? me|unlock(?:s|ing)?|lock(?:s|ing)?|wipe(?:s)?|chang(?:e|es|ing)|control(?:s|ling)?|access(?:es|ing)?|break(?:s)? in ?to|search(?:es)?|find(?:s)?|guess(?:es)?|crack(?:s)?|know|learn|get(?:s)?){_gap(3)}{REAL_OWNER}\s+(?:\S+\s+)?(?:passwords?|pass ?codes?|pins?|log-?ins?|accounts?|files|folders|documents|phones?|computers?|laptops?|tablets?|ipads?|xbox|playstation|consoles?|cameras?|web ?cams?|emails?|messages|texts|diary|diaries|location|bank accounts?|wallet|data|search history|usb)\b"),
+    Rule("password", _r(rf"\b(?:giv(?:e|es|ing) me|tell(?:s)? me|show(?:s)? me|cop(?:y|ies|ying)|types?|typing|open(?:s|ing)?|gets? in ?to|getting in ?to|go(?:es)? through|going through|look(?:s|ing)? (?:at|through|in)|snoop(?:s|ing)?(?: on| in| through)?|read(?:s|ing)?|see(?:s|ing)?|steal(?:s|ing)?|take(?:s)?|taking|grab(?:s|bing)?|send(?:s)? me|unlock(?:s|ing)?|lock(?:s|ing)?|wipe(?:s)?|chang(?:e|es|ing)|control(?:s|ling)?|access(?:es|ing)?|break(?:s)? in ?to|search(?:es)?|find(?:s)?|guess(?:es)?|crack(?:s)?|know|learn|get(?:s)?){_gap(3)}{REAL_OWNER}\s+(?:\S+\s+)?(?:passwords?|pass ?codes?|pins?|log-?ins?|accounts?|files|folders|documents|phones?|computers?|laptops?|tablets?|ipads?|xbox|playstation|consoles?|cameras?|web ?cams?|emails?|messages|texts|diary|diaries|location|bank accounts?|wallet|data|search history|usb)\b"),
          story_softens="target"),
     # -- hacking -------------------------------------------------------------------------
     Rule("hack", _r(r"\bhack(?:s|ed|ing)?\s+(?:in ?to|in)\b(?:\s+\S+){0,4}"), story_softens="target"),
@@ -277,6 +278,8 @@ HARMFUL_RULES: list[Rule] = [
          story_softens="target"),
     Rule("crash", _r(rf"\bmak(?:e|es|ing)\s+(?:(?:the|my|a|his|her|their|every|all the|someone's|school|{OWNER})\s+)+(?:\S+\s+)?{DEVICE}\s+(?:really |super |very |so |go |run |get )?(?:slow|slower|laggy|lag|crash|freeze|frozen|stop working|break|broken|explode|overheat|shut down|turn off)\b"),
          story_softens="target"),
+    Rule("crash", _r(rf"\b(?:make|makes|making|get|gets)\s+(?:(?:the|my|a|his|her|their|every|all the|someone's|school|{OWNER})\s+)+(?:\S+\s+)?{DEVICE}\s+(?:restart|reboot|beep|shut down|turn off|ring|vibrate|buzz|make (?:a )?noise|pop up|flash|blink)s?\s+(?:forever|over and over|again and again|non-?stop|all (?:day|night)|every (?:second|minute)|so (?:s?he|they|nobody|no one|he|my \S+) (?:can't|cannot|can not|won't)|until it breaks)"),
+         story_softens="target"),
     Rule("crash", _r(r"\b(?:fork ?bomb|zip ?bomb|logic ?bomb|infinite (?:pop-?ups?|windows|tabs)|(?:open|opens|opening)\s+(?:a (?:million|thousand|hundred)|infinite|endless|thousands of|millions of|loads of|tons of)\s+(?:windows|tabs|pop-?ups|programs)|(?:use|uses|using|eat|eats|fill|fills|filling)\s+(?:up\s+)?all\s+(?:of\s+)?the\s+(?:memory|ram|cpu|disk|storage|hard drive|space)|fill(?:s|ing)? up the (?:hard drive|disk|memory|storage))\b"),
          story_softens="never"),
     Rule("spam", _r(rf"\b(?:spam(?:s|ming)?|flood(?:s|ing)?|bomb(?:s|ing)?|fill(?:s|ing)? up)\s+(?:{OWNER}|{REAL_PERSON})?\s*(?:\S+\s+)?(?:phones?|inbox|email|chats?|messages|texts|accounts?|computer|screen|discord|whatsapp)\b|\bsend(?:s|ing)?\s+(?:a )?(?:hundreds?|thousands?|millions?|\d{{3,}}|loads|tons|lots)\s+(?:of\s+)?(?:messages|texts|emails)\b"),
@@ -291,7 +294,7 @@ HARMFUL_RULES: list[Rule] = [
     Rule("spy", _r(rf"\b(?:track(?:s|ing)?|follow(?:s|ing)?|locate(?:s)?|find(?:s)?){_gap(1)}{OWNER}\s+(?:\S+\s+)?(?:location|phone|whereabouts|every move|address)\b"),
          story_softens="never"),
     Rule("spy", _r(rf"\b(?:read(?:s|ing)?|see(?:s|ing)?|look(?:s|ing)? at|check(?:s|ing)?|open(?:s|ing)?|copy|copies|forward(?:s)?){_gap(2)}{OWNER}\s+(?:\S+\s+)?(?:messages|texts|diary|emails?|e-mails?|chats?|dms|notes|search history|history|photos)\b"),
-         story_softens="never",
+         story_softens="target",
          unless=_r(r"\b(?:chat ?(?:app|program|room|game|box)|messenger|message board|pen ?pals?|send and (?:get|receive))\b")),
     Rule("spy", _r(rf"\b(?:turn(?:s|ing)? on|switch(?:es|ing)? on|use(?:s)?|open(?:s)?|access(?:es)?|hack(?:s)?|control(?:s)?)\s+(?:the|their|someone's|a|his|her|people's|{OWNER})\s+(?:web ?cam|camera|microphone|mic)s?\b"),
          story_softens="target"),
@@ -321,6 +324,8 @@ HARMFUL_RULES: list[Rule] = [
          story_softens="target"),
     Rule("scam", _r(r"\b(?:scam(?:s|ming)?)\s+(?:people|someone|kids|players|my|old|grandma|grandpa|others)\b|\b(?:free )?(?:robux|v-?bucks) generator\b"),
          story_softens="never"),
+    Rule("scam", _r(rf"\b(?:pretend(?:s|ing)? to be|impersonat\w*|acting as|posing as)\s+{REAL_PERSON}|\bfake\s+(?:messages|emails|texts|notes|calls|letters)\s+(?:from|as|pretending|that look like they(?:'re| are) from)\s+{REAL_PERSON}"),
+         story_softens="never", unless=_r(r"\b(?:play|pretend play|dress ?up|costume|role ?play|act(?:ing)? out)\b")),
     # -- getting around safety ---------------------------------------------------------
     Rule("bypass", _r(r"\b(?:bypass(?:es|ing)?|get(?:s|ting)? (?:around|past)|turn(?:s|ing)? off|disable(?:s|ing)?|switch(?:es|ing)? off|break(?:s|ing)?|hack(?:s|ing)?|beat(?:s)?|dodge(?:s)?|sneak(?:s)? past|remove(?:s)?|uninstall(?:s)?)\s+(?:the |my |our |a )?(?:school(?:'s)? |mom's |dad's |parents' |parent's )?(?:internet |web |content |website )?(?:filters?|firewalls?|parental controls?|screen ?time(?: limit)?s?|anti-?virus|blockers?|sandbox|safety settings?|safety filter|restrictions?|admin password|web filter|proxy|school block)\b"),
          story_softens="never"),
@@ -368,6 +373,10 @@ UNKIND_RULES: list[Rule] = [
          story_softens="never", protect_softens=False),
     Rule("unkind", _r(r"\b(?:tells?|telling|says? to|calls?|calling|texts?|messages?)\s+[a-z]+\s+(?:that\s+)?(?:he|she|they|you)(?:'s|'re| is| are)?\s+(?:so |really |very |a |an |such an? |totally |the )?(?:smells?|stinks?|sucks?|smelly|stinky|stupid|dumb|ugly|fat|an? idiot|idiot|loser|moron|gross|weird|worthless|useless|pathetic|annoying|lame|disgusting|freak|nerd|dork|baby|crybaby|hopeless|brainless|trash|garbage|nobody likes)\b"),
          story_softens="never", protect_softens=False),
+    Rule("unkind", _r(r"\b(?:make(?:s)? fun of|making fun of|laugh(?:s|ing)? at|bully(?:ing)?|bullies|insult(?:s|ing)?|mock(?:s|ing)?|teas(?:e|es|ing)|pick(?:s|ing)? on|exclud(?:e|es|ing))\s+(?:the |all the |some |those |all )?(?:\S+\s+)?(?:kids|people|children|students|girls|boys|classmates|persons?|kid|girl|boy|student|nerds?|geeks?|weirdos?|losers?|dorks?|fatsos?|freaks?)\b"),
+         story_softens="never", protect_softens=True),
+    Rule("unkind", _r(r"\b(?:beat(?:s|ing)? up|punch(?:es|ing)?|hit(?:s|ting)?|kick(?:s|ing)?|throw(?:s|ing)? \S+ at|push(?:es|ing)?|trip(?:s|ping)?|laugh(?:s|ing)? at)\s+(?:the |a |all the |some |those |all )?(?:(?:(?:autistic|disabled|deaf|blind|black|white|brown|asian|gay|trans|poor|fat|chubby|skinny|foreign|muslim|jewish|weird|ugly|smelly|nerdy|geeky|stupid|dumb)\s+(?:kids?|people|children|students?|girls?|boys?|classmates?|persons?))|nerds?|geeks?|weirdos?|losers?|dorks?|fatsos?|freaks?|fatty)\b"),
+         story_softens="never", protect_softens=True),
     Rule("unkind", _r(rf"\bsend(?:s|ing)?\s+(?:\S+\s+)?(?:mean|rude|nasty|hurtful|horrible|scary|threatening|angry)\s+(?:messages|texts|notes|emails|letters|things|words)\b"),
          story_softens="never", protect_softens=False),
     Rule("unkind", _r(rf"\b(?:my|our|the|that|this) {RELATION}\s+(?:is|are|being|looks?|smells?|acts?)\s+(?:like\s+)?(?:so |really |very |super |totally |the |a |an |such an? )?{INSULT}\b"),
@@ -660,6 +669,7 @@ def classify(text: str, rules: SafetyRules) -> IdeaCheck:
     """The rule layer alone (no logging)."""
     if not text or not text.strip():
         return OK
+    text = text[:MAX_IDEA_CHARS]
     prepared = prepare(text)
     masked = _mask_phrases(prepared, rules.allowed_topics)
     masked = _mask(masked, BENIGN)
