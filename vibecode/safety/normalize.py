@@ -8,6 +8,7 @@ a digit is only a letter when it sits inside a word ("sh1t", but never "10").
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -122,3 +123,44 @@ def unleet_word(word: str) -> list[str]:
             options = (char,)
         variants = [v + o for v in variants for o in options]
     return variants
+
+
+# -- ideas: plain words for phrase matching ----------------------------------------------
+
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th|s|am|pm|cm|mm|km|kg|g|m|x|k|d|p|lbs?)$")
+
+
+def prepare(text: str) -> str:
+    """Lowercase plain words: folded, leetspeak undone inside words, spelled-out letters joined."""
+    folded = fold_text(text).replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    words = []
+    for word in folded.split():
+        core = word.strip(".,!?;:\"()[]{}")
+        if (
+            core
+            and any(c in LEET for c in core)
+            and sum(c.isalpha() for c in core) >= 2
+            and not _ORDINAL.match(core)
+            and not re.fullmatch(r"[\d$.,:/%-]+", core)
+            and not re.fullmatch(r"[a-z]+\d+", core)  # system32, mp3, level2: a name with a number
+        ):
+            variants = unleet_word(core)
+            if variants:
+                word = word.replace(core, variants[0])
+        words.append(word)
+    joined = " ".join(words)
+    # "h a c k" / "h.a.c.k" -> "hack"
+    joined = re.sub(r"\b(?:[a-z][ .\-_]){2,}[a-z]\b", _join_spelled, joined)
+    joined = re.sub(r"[^a-z0-9'$:\\/.\- ]+", " ", joined)
+    joined = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", joined)
+    return re.sub(r"\s+", " ", joined).strip()
+
+
+def _join_spelled(m: re.Match[str]) -> str:
+    """'h a c k' -> 'hack'; 'a p o r n' -> 'a porn' (a leading "a"/"i" is usually a word)."""
+    letters = re.sub(r"[ .\-_]", "", m.group(0))
+    if len(letters) < 3:
+        return m.group(0)
+    if letters[0] in "ai" and len(letters) >= 4:
+        return letters[0] + " " + letters[1:]
+    return letters

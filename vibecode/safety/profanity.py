@@ -120,9 +120,7 @@ class Detector:
             return False
         if self._whole is not None and self._whole.fullmatch(candidate):
             return True
-        if self._inside is not None and self._inside.search(candidate):
-            return True
-        return False
+        return bool(self._inside is not None and self._inside.search(candidate))
 
     def _wildcard_match(self, candidate: str) -> str | None:
         """'f*ck' -> 'fuck': a star inside a word stands for one letter."""
