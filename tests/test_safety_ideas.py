@@ -183,6 +183,14 @@ def test_flagged_ideas_are_logged_only_when_the_teacher_turns_it_on() -> None:
     assert flags[0].kind == "harmful" and flags[0].category == "hack"
 
 
+def test_logged_ideas_never_keep_private_details() -> None:
+    rules = SafetyRules(log_flagged=True)
+    check_idea("hack my friend Emma Johnson's phone, her number is 555-123-4567", rules)
+    [flag] = read_flags()
+    assert "555-123-4567" not in flag.idea and "Emma Johnson" not in flag.idea
+    assert flag.kind == "harmful"
+
+
 def test_log_keeps_entries_only_for_keep_days() -> None:
     conn = connect()
     now = time.time()

@@ -151,3 +151,9 @@ def test_cli_try_shows_what_a_child_sees(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["safety", "try", "hack", "into", "the", "school", "wifi"]) == 0
     out = capsys.readouterr().out
     assert "kind: harmful (hack)" in out and "How about" in out
+
+
+def test_windows_notepad_file_with_bom_and_crlf_loads(tmp_path: Path) -> None:
+    path = tmp_path / "safety.toml"
+    path.write_bytes('\ufeff[words]\r\nblocked = ["dumbo"]\r\n'.encode("utf-8"))
+    assert load_rules(path).blocked_words == ("dumbo",)

@@ -280,12 +280,13 @@ def check_idea(text: str, rules: SafetyRules | None = None) -> IdeaCheck:
 
     ``rules`` defaults to the class's teacher file (if any). When the teacher turned the log on,
     turned-down ideas (not personal ones, and never anything else the child typed) are kept
-    for the teacher, for ``keep_days`` days.
+    for the teacher, for ``keep_days`` days, with any private details swapped for pretend ones.
     """
     active = rules if rules is not None else active_rules()
     result = classify(text, active)
     if not result.allowed and active.log_flagged:
         from vibecode.safety.log import record_flag
 
-        record_flag(text, result, keep_days=active.keep_days)
+        _, without_private_details = find_personal(text)  # the log never keeps phone numbers etc.
+        record_flag(without_private_details, result, keep_days=active.keep_days)
     return result

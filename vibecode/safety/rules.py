@@ -350,7 +350,7 @@ def load_rules(path: str | Path | None = None) -> SafetyRules:
             raise RulesError([Problem(str(file), None, "there is no file here; check the name and folder")])
         return SafetyRules()
     try:
-        text = file.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8-sig")  # Notepad adds a BOM
     except UnicodeDecodeError:
         raise RulesError([Problem(str(file), None, "the file isn't plain text; save it as UTF-8 text")]) from None
     except OSError as error:
