@@ -91,6 +91,8 @@ class VibecodeApp(App[int]):
         commands = getattr(screen, "palette_commands", None)
         if commands is not None:
             yield from commands()
+        yield SystemCommand("Class progress (teacher)", "Every child's lessons on this computer",
+                            self.open_class_progress)
         yield SystemCommand("Keys", "Show all the keys you can press", self.action_show_help_panel)
         yield SystemCommand("Quit", "Close vibecode (your work is saved)", self.exit)
 
@@ -98,6 +100,12 @@ class VibecodeApp(App[int]):
         from vibecode.screens.settings import SettingsScreen
 
         self.push_screen(SettingsScreen())
+
+
+    def open_class_progress(self) -> None:
+        from vibecode.screens.lesson import ClassProgressScreen
+
+        self.push_screen(ClassProgressScreen())
 
 
 def run_app(model: str | None = None) -> int:

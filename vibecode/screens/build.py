@@ -43,14 +43,16 @@ class BuildScreen(ModelJobs, Screen):
         Binding("ctrl+f", "fix", "Help me fix it", priority=True),
         Binding("f4", "quiz", "Puzzle"),
         Binding("escape", "back", "Back"),
+        Binding("f7", "lesson", "Lesson"),
         Binding("f6", "toggle_timeline", "Timeline", show=False),
         Binding("f8", "transcript", "Transcript", show=False),
     ]
 
-    def __init__(self, project_id: Any, first_idea: str | None = None) -> None:
+    def __init__(self, project_id: Any, first_idea: str | None = None, contract: str | None = None) -> None:
         super().__init__()
         self.project_id = project_id
         self.first_idea = first_idea
+        self.contract = contract  # a lesson's functions the program must have (from LessonScreen)
         self.saved_program = ""
         self.run_handle: Any = None
         self.last_result: Any = None
@@ -267,6 +269,11 @@ class BuildScreen(ModelJobs, Screen):
         await self.action_stop()
         self.app.pop_screen()
 
+    async def action_lesson(self) -> None:
+        """Back to the lesson this project belongs to (only when opened from a lesson)."""
+        if self._from_lesson:
+            await self.action_back()
+
     def action_transcript(self) -> None:
         from vibecode.screens.transcript import TranscriptScreen
 
@@ -290,7 +297,14 @@ class BuildScreen(ModelJobs, Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "fix":
             return self.can_fix
+        if action == "lesson":
+            return self._from_lesson
         return True
+
+    @property
+    def _from_lesson(self) -> bool:
+        stack = self.app.screen_stack
+        return len(stack) > 1 and type(stack[-2]).__name__ == "LessonScreen"
 
     @property
     def can_fix(self) -> bool:

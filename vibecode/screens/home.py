@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 log = logging.getLogger("vibecode.ui")
 
-LOGO = "✨ vibecode ✨"
+LOGO = "★  v i b e c o d e  ★"
 
 
 class HomeScreen(Screen):

@@ -79,7 +79,7 @@ class QuizScreen(ModalScreen[None]):
             return
         self.tries += 1
         if is_right(event.value, self.first_line):
-            feedback.update(f"Yes! It shows: {self.first_line}  🎉  (press Escape to go back)")
+            feedback.update(f"Yes! It shows: {self.first_line}  Well done! (press Escape to go back)")
             feedback.set_class(True, "-right")
         else:
             feedback.update(hint_for(self.program, self.first_line, self.tries))

@@ -42,7 +42,7 @@ class ChatPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="messages")
         yield Static("", id="progress")
-        yield Input(placeholder="Tell me your idea, or what to change, then press Enter", id="idea")
+        yield Input(placeholder="Type your idea here", id="idea")
 
     def on_mount(self) -> None:
         self.query_one("#progress").display = False

@@ -20,13 +20,16 @@ HIGH_CONTRAST_CODE = TextAreaTheme(
     cursor_line_style=Style(bgcolor="#1a1a1a"),
     selection_style=Style(bgcolor="#0050a0"),
     syntax_styles={
-        "keyword": Style(color="#ffff00", bold=True),
-        "string": Style(color="#00ff00"),
+        **{name: Style(color="#ffff00", bold=True) for name in (
+            "keyword", "keyword.function", "keyword.return", "keyword.operator", "conditional",
+            "repeat", "include", "exception")},
+        **{name: Style(color="#00ff00") for name in ("string", "string.documentation")},
         "comment": Style(color="#00ffff", italic=True),
-        "number": Style(color="#ff80ff"),
-        "function": Style(color="#ffffff", bold=True, underline=True),
-        "function.call": Style(color="#ffffff", bold=True),
-        "boolean": Style(color="#ff80ff", bold=True),
+        **{name: Style(color="#ff80ff", bold=True) for name in (
+            "number", "float", "boolean", "constant.builtin")},
+        **{name: Style(color="#ffffff", bold=True, underline=True) for name in ("function", "method", "class")},
+        **{name: Style(color="#80c0ff", bold=True) for name in (
+            "function.call", "method.call", "function.builtin", "type.builtin", "type.class")},
         "operator": Style(color="#ffffff", bold=True),
     },
 )

@@ -42,7 +42,7 @@ class RunPanel(Vertical):
         with Horizontal(id="run-buttons"):
             yield Button("▶ Run (F5)", id="run", variant="success")
             yield Button("■ Stop (^T)", id="stop", variant="error", disabled=True)
-            yield Button("🔧 Help me fix it (^F)", id="fix", variant="warning", classes="hidden")
+            yield Button("Help me fix it (^F)", id="fix", variant="warning", classes="hidden")
 
     def on_mount(self) -> None:
         self.query_one("#ask").display = False
@@ -84,11 +84,6 @@ class RunPanel(Vertical):
             self._skipped_chars = 0
         log.write(text)
 
-    def write_echo(self, text: str) -> None:
-        """Show what the child typed right after the question, like a terminal does."""
-        self.flush()
-        self.query_one("#output", Log).write(text + "\n")
-
     @property
     def output_text(self) -> str:
         self.flush()
@@ -116,8 +111,7 @@ class RunPanel(Vertical):
         text = event.value
         event.input.value = ""
         self.stop_asking()
-        self.write_echo(text)
-        self.post_message(self.AnswerGiven(text))
+        self.post_message(self.AnswerGiven(text))  # the sandbox echoes it into the output
 
     # -- the end --------------------------------------------------------------------------
     def finish(self, message: str, ok: bool, can_fix: bool) -> None:

@@ -22,7 +22,7 @@ class ModelMeter(Static):
         note: str | None = None,
     ) -> None:
         where = f" ({location})" if location else ""
-        parts = [f"🧠 {name or 'model'}{where}"]
+        parts = [f"Model: {name or 'model'}{where}"]
         if note:
             parts.append(note)
         parts.append(f"read {_n(read)} · wrote {_n(wrote)} words")

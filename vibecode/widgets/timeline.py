@@ -12,7 +12,8 @@ from textual.widgets import Label, ListItem, ListView, Static
 
 from vibecode.widgets.code_view import diff_content
 
-KIND_MARK = {"ai": "✨", "edit": "✏️ ", "fix": "🔧", "restore": "↩️ ", "start": "🌱"}
+# One narrow symbol per kind of change (emoji widths differ between terminals, these do not).
+KIND_MARK = {"ai": "★", "edit": "✎", "fix": "✚", "restore": "↺", "start": "•"}
 
 
 class CheckpointItem(ListItem):

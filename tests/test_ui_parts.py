@@ -1,0 +1,71 @@
+"""Small checks of the UI parts: import hygiene (no torch in the UI process), Python colouring in
+the editor, the words the screens use, the puzzle's checking."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from textual.app import App, ComposeResult
+
+from vibecode.screens import words
+from vibecode.screens.quiz import hint_for, is_right
+from vibecode.widgets.code_view import CodeEditor, diff_text
+
+
+def test_app_module_never_imports_torch_or_transformers():
+    """Start the app module (and build the app object) in a fresh interpreter: no torch, no
+    transformers in sys.modules, so start-up stays fast and light."""
+    code = (
+        "import sys, json\n"
+        "from vibecode.app import VibecodeApp\n"
+        "import vibecode.screens.build, vibecode.screens.home, vibecode.screens.model_jobs\n"
+        "from vibecode.lm.scripted import ScriptedBackend\n"
+        "app = VibecodeApp(backend=ScriptedBackend(['x']), warm_up=False)\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers'))\n"
+        "print(json.dumps(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+class EditorApp(App):
+    def compose(self) -> ComposeResult:
+        yield CodeEditor('# hi\nfor n in range(3):\n    print("n is", n)\n', id="code")
+
+
+async def test_editor_colours_python():
+    """tree-sitter highlighting is really on (without it TextArea silently shows plain text)."""
+    app = EditorApp()
+    async with app.run_test(size=(60, 10)):
+        names = app.query_one(CodeEditor).highlight_names()
+        assert {"repeat", "string", "comment", "number", "function.builtin"} <= names
+
+
+def test_edit_summaries_say_what_changed():
+    old = "a = 1\nprint(a)\n"
+    assert words.summary_for_edit(old, old + "print(2)\n") == "You added 1 line yourself (line 3)"
+    assert words.summary_for_edit(old, "a = 5\nprint(a)\n") == "You changed line 1 yourself"
+    assert words.summary_for_edit(old, "print(a)\n").startswith("You removed 1 line yourself")
+
+
+def test_split_answer_while_streaming():
+    assert words.split_answer("Sure! Here it is") == ("Sure! Here it is", None)
+    prose, code = words.split_answer("Sure!\n```python\nprint(1)\npri")
+    assert prose == "Sure!" and code == "print(1)\npri"
+    prose, code = words.split_answer("Sure!\n```python\nprint(1)\n```\nHave fun.")
+    assert code == "print(1)\n" and prose.split() == ["Sure!", "Have", "fun."]
+
+
+def test_diff_text_is_small():
+    diff = diff_text("a = 1\nb = 2\nc = 3\n", "a = 1\nb = 5\nc = 3\n")
+    assert "-b = 2" in diff and "+b = 5" in diff and "---" not in diff
+
+
+def test_puzzle_checks_kindly():
+    assert is_right("hello ada", "Hello Ada!")
+    assert is_right('"Lemonade: 2 dollars"', "Lemonade: 2 dollars")
+    assert not is_right("goodbye", "Hello Ada!")
+    assert not is_right("", "Hello")
+    assert "line 1" in hint_for('print("hi")\n', "hi", 1)
