@@ -217,7 +217,7 @@ def _main(argv) -> None:
     # argv: boot.py SCRATCH CTRL_FD "cpu,as,fsize,nofile" FLAGS BPF_HEX READ... --rw WRITE...
     try:
         scratch, ctrl_fd, nums, flags, bpf_hex = argv[1], int(argv[2]), argv[3], argv[4], argv[5]
-        cpu, mem, fsize, nofile = (int(x) for x in nums.split(","))
+        cpu, mem, fsize, nofile, parent = (int(x) for x in nums.split(","))
         rest = argv[6:]
         cut = rest.index("--rw")
         read_paths, write_paths = rest[:cut], rest[cut + 1 :]
@@ -266,11 +266,20 @@ def _main(argv) -> None:
     except (ImportError, AttributeError, OSError):
         pass
 
-    # 2. Linux: no_new_privs, Landlock, seccomp
+    # 2. Linux: die with the supervisor, no_new_privs, Landlock, seccomp
     abi, seccomp_on = 0, False
-    if "l" in flags or "s" in flags:
+    native = None
+    if sys.platform.startswith("linux"):
         try:
             native = _Native()
+            native.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG = SIGKILL: no orphan outlives the app
+        except (OSError, ImportError, AttributeError):
+            native = None
+    if os.getppid() != parent:
+        os._exit(EXIT_NOT_PROTECTED)  # the supervisor is already gone
+    if "l" in flags or "s" in flags:
+        try:
+            native = native or _Native()
             set_no_new_privs(native)
         except (OSError, ImportError, AttributeError) as exc:
             refuse("no_new_privs: %s" % exc)

@@ -13,6 +13,7 @@ reports events through a callback, so the same core serves the async API and ``r
 from __future__ import annotations
 
 import ast
+import atexit
 import math
 import os
 import selectors
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
@@ -302,14 +304,28 @@ class Supervisor:
             self._finish_early(Verdict.MISTAKE, f"One of the project's files has a name I can't use ({exc}).")
             return
         self._start_time = time.monotonic()
+        self._wake_r, self._wake_w = os.pipe()
+        thread = threading.Thread(target=self._launch_and_watch, args=(flags, bpf_hex), name="sandbox-run",
+                                  daemon=True)
+        thread.start()
+
+    def _launch_and_watch(self, flags: str, bpf_hex: str) -> None:
+        """Runs in the watcher thread: the child's parent-death signal is tied to this thread,
+        which lives exactly as long as the run."""
         try:
             self._launch(flags, bpf_hex)
         except OSError as exc:
             remove_scratch(self.scratch)
-            self._finish_early(Verdict.CRASHED, f"I could not start Python to run your program ({exc.strerror}).")
+            for fd in (self._wake_r, self._wake_w):
+                os.close(fd)
+            self._wake_r = self._wake_w = -1
+            self._finish_early(Verdict.CRASHED, f"I could not start Python to run your program ({exc}).")
             return
-        thread = threading.Thread(target=self._watch_safely, name="sandbox-run", daemon=True)
-        thread.start()
+        _ACTIVE.add(self)
+        try:
+            self._watch_safely()
+        finally:
+            _ACTIVE.discard(self)
 
     def _finish_early(self, verdict: Verdict, message: str) -> None:
         self.result = RunResult(
@@ -323,12 +339,11 @@ class Supervisor:
         lim = self.limits
         cpu = max(1, math.ceil(lim.cpu_seconds))
         nums = ",".join(str(int(x)) for x in (
-            cpu, lim.memory_mb * 1024 * 1024, lim.file_size_mb * 1024 * 1024, lim.open_files))
+            cpu, lim.memory_mb * 1024 * 1024, lim.file_size_mb * 1024 * 1024, lim.open_files, os.getpid()))
         read_paths = interpreter_read_paths() + [p for p in SYSTEM_READ_PATHS if os.path.exists(p)]
         write_paths = [self.scratch] + [p for p in SYSTEM_WRITE_PATHS if os.path.exists(p)]
         ctrl_r, ctrl_w = os.pipe()
         self._ctrl_fd = ctrl_r
-        self._wake_r, self._wake_w = os.pipe()
         cmd = [self.python, "-I", "-S", "-u", "-B", "-X", "utf8", BOOT_PATH, self.scratch, str(ctrl_w), nums,
                flags, bpf_hex or "-", *read_paths, "--rw", *write_paths]
         kwargs: dict = {}
@@ -765,6 +780,16 @@ class Supervisor:
                 os.write(self._wake_w, b"x")
             except OSError:
                 pass
+
+
+# Runs in progress, so they can be killed if the app exits in the middle of one.
+_ACTIVE: "weakref.WeakSet[Supervisor]" = weakref.WeakSet()
+
+
+@atexit.register
+def _kill_active_runs() -> None:
+    for sup in list(_ACTIVE):
+        sup._kill(Verdict.STOPPED)
 
 
 def _text(record: dict | None, key: str) -> str | None:

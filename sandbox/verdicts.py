@@ -142,8 +142,36 @@ def _judge_error(err: dict, o: Outcome) -> Judgement:
         return Judgement(Verdict.MISTAKE, f"Your program tried to use a module that is not here{where}: "
                          f"{message}. Programs here can use Python's own modules only.")
     detail = f"{kind}: {message}" if message else kind
-    return Judgement(Verdict.MISTAKE, f"Your program stopped because of a mistake{where}. Python said: {detail}. "
-                     "Look at that line and try to fix it.")
+    hint = _hint(kind, message)
+    return Judgement(Verdict.MISTAKE, f"Your program stopped because of a mistake{where}. {hint}"
+                     f"(Python said: {detail})")
+
+
+def _hint(kind: str, message: str) -> str:
+    """A plain-words explanation of the most common beginner errors, with what to try."""
+    if kind == "NameError":
+        name = message.split("'")[1] if message.count("'") >= 2 else "that name"
+        return (f"Python doesn't know what {name} is. Check the spelling, and give it a value before "
+                "you use it. ")
+    if kind == "UnboundLocalError":
+        return "A variable inside a function is used before it gets a value there. "
+    if kind == "ZeroDivisionError":
+        return "It tried to divide by zero, which nobody can do. Check the number you divide by. "
+    if kind == "ValueError" and ("invalid literal for int()" in message or "could not convert" in message):
+        return "It wanted a number but got something else. Type a number like 7, or check the int(...) part. "
+    if kind == "TypeError":
+        return ("Two things that don't go together were mixed, like text and a number. Try str() or int() "
+                "to change one of them. ")
+    if kind == "IndexError":
+        return ("It asked for a place in a list that isn't there. Lists start at 0, and the last place is "
+                "one less than the length. ")
+    if kind == "KeyError":
+        return "It asked a dictionary for something it doesn't have. Check the spelling of the key. "
+    if kind == "AttributeError":
+        return "It used a name after a dot that this kind of thing doesn't have. Check the spelling. "
+    if kind == "FileNotFoundError":
+        return "It tried to open a file that isn't there. Check the name, or write the file first. "
+    return "Look at that line and try to fix it. "
 
 
 def _syntax_message(kind: str, where: str) -> str:
