@@ -88,7 +88,14 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     if result.explanation:
         _say(result.explanation)
-    _say(result.message if not args.output or result.ok is False else f"Saved to {args.output}. {result.message}")
+    if result.ok:
+        where = args.output or "program.py"
+        saved = f"Saved to {args.output}. " if args.output else ""
+        _say(f"{saved}Try it with: vibecode run {where}")
+    else:
+        _say(result.message.replace("press Help me fix it", "ask me to fix it"))
+        if args.output:
+            _say(f"The program is saved in {args.output}.")
     return 0
 
 
