@@ -30,7 +30,7 @@ WRECK = (
 )
 TAKE_OR_WATCH = (
     r"steal(?:s|ing)?|stole|cop(?:y|ies|ying)|grab(?:s|bing)?|download(?:s|ing)?|collect(?:s|ing)?|"
-    r"harvest(?:s|ing)?|send(?:s|ing)?|upload(?:s|ing)?|post(?:s|ing)?|"
+    r"harvest(?:s|ing)?|send(?:s|ing)?|upload(?:s|ing)?|post(?:s|ing)?|e-?mail(?:s|ing)?|forward(?:s|ing)?|"
     r"spy(?:ing)?|watch(?:es|ing)?|track(?:s|ing)?|record(?:s|ing)?|read(?:s|ing)?|see(?:s|ing)?|"
     r"find(?:s|ing)? out|look(?:s|ing)? (?:at|through|up)|listen(?:s|ing)?(?: to)?|follow(?:s|ing)?|"
     r"hack(?:s|ed|ing)?|crack(?:s|ed|ing)?|break(?:s|ing)? in ?to|get(?:s|ting)? in ?to|"
@@ -66,7 +66,8 @@ _OTHERS = (
 )
 PRIVATE = (
     rf"{_OTHERS}(?:passwords?|pins?|logins?|log-?ins?|accounts?|messages|texts|"
-    r"chats?|emails?|location|address|home address|diary|files|phones?|webcams?|cameras?|bank|money|"
+    r"chats?|emails?|location|address|home address|diary|files|phones?|iphones?|ipads?|tablets?|laptops?|"
+    r"computers?|xbox|switch|webcams?|cameras?|bank|money|"
     r"snapchat|instagram|tiktok|roblox|fortnite|minecraft|discord|whatsapp|data|secrets|search history)"
     r"|(?:the )?(?:tests?|exam|answers|grades|marks) (?:on|from|in) the (?:school|teacher)"
 )

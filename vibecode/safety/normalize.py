@@ -151,7 +151,7 @@ def prepare(text: str) -> str:
     joined = " ".join(words)
     # "h a c k" / "h.a.c.k" -> "hack"
     joined = re.sub(r"\b(?:[a-z][ .\-_]){2,}[a-z]\b", _join_spelled, joined)
-    joined = re.sub(r"[^a-z0-9'$:\\/.\- ]+", " ", joined)
+    joined = re.sub(r"[^a-z0-9'$:\\/.+\- ]+", " ", joined)
     joined = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", joined)
     return re.sub(r"\s+", " ", joined).strip()
 
