@@ -2,8 +2,8 @@
 
 The model server batches whatever it is given (continuous batching), so we let up to ``max_active`` requests
 in at once. When more children ask than that, they wait here. Each child has its own queue and the children
-take turns in order, so one child who keeps asking cannot push the others back: a child who just had a turn
-goes to the end of the line. Every waiting request can ask for its place in line and how long it has waited,
+take turns in turn (the waiting child who was served least recently goes first), so one child who keeps asking cannot
+push the others back: a child who just had a turn goes to the end of the line. Every waiting request can ask for its place in line and how long it has waited,
 which the proxy passes on so the app can show "You are next!".
 """
 
@@ -54,7 +54,9 @@ class FairScheduler:
     def __init__(self, max_active: int = 8, per_child: int = 1) -> None:
         self.max_active = max(1, max_active)
         self.per_child = max(1, per_child)
-        self._queues: OrderedDict[str, deque[Ticket]] = OrderedDict()  # order = whose turn comes next
+        self._queues: OrderedDict[str, deque[Ticket]] = OrderedDict()  # each child's waiting requests
+        self._last_served: dict[str, int] = {}  # child -> turn number of their latest turn
+        self._turns = 0
         self._active: dict[str, int] = {}
         self._numbers = itertools.count(1)
         self._served = 0
@@ -66,7 +68,7 @@ class FairScheduler:
         ticket = Ticket(client, next(self._numbers))
         queue = self._queues.get(client)
         if queue is None:
-            queue = self._queues[client] = deque()  # a new child joins at the end of the line
+            queue = self._queues[client] = deque()
         queue.append(ticket)
         self._grant()
         return ticket
@@ -116,32 +118,33 @@ class FairScheduler:
         return sum(self._active.values())
 
     def _round_robin_order(self):
-        """The order in which waiting tickets would be let in if nobody else came: one per child per round."""
-        queues = [list(q) for q in self._queues.values()]
-        depth = 0
-        while True:
-            emitted = False
-            for q in queues:
-                if depth < len(q):
-                    emitted = True
-                    yield q[depth]
-            if not emitted:
-                return
-            depth += 1
+        """The order in which waiting tickets would be let in if nobody else came (least recently served first)."""
+        queues = {client: list(queue) for client, queue in self._queues.items() if queue}
+        last = dict(self._last_served)
+        turn = self._turns
+        while queues:
+            client = min(queues, key=lambda c: (last.get(c, 0), queues[c][0].number))
+            ticket = queues[client].pop(0)
+            if not queues[client]:
+                del queues[client]
+            turn += 1
+            last[client] = turn
+            yield ticket
 
     def _grant(self) -> None:
+        """Let requests in while the engine has room: the waiting child served least recently goes first."""
         while self._active_total() < self.max_active:
-            chosen = None
-            for client, queue in self._queues.items():
-                if queue and self._active.get(client, 0) < self.per_child:
-                    chosen = client
-                    break
-            if chosen is None:
+            eligible = [client for client, queue in self._queues.items()
+                        if queue and self._active.get(client, 0) < self.per_child]
+            if not eligible:
                 return
-            queue = self._queues.pop(chosen)
+            chosen = min(eligible, key=lambda c: (self._last_served.get(c, 0), self._queues[c][0].number))
+            queue = self._queues[chosen]
             ticket = queue.popleft()
-            if queue:
-                self._queues[chosen] = queue  # back to the end of the line
+            if not queue:
+                del self._queues[chosen]
+            self._turns += 1
+            self._last_served[chosen] = self._turns
             ticket.granted_at = time.monotonic()
             self._active[chosen] = self._active.get(chosen, 0) + 1
             self._served += 1

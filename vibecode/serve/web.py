@@ -103,6 +103,7 @@ class ClassroomServer(Server):
         self.argv = argv
         self.gate = gate
         self.apps: set[ReapingAppService] = set()
+        self.sockets: set[web.WebSocketResponse] = set()
         self.tabs_opened = 0
         self._reaper: asyncio.Task | None = None
 
@@ -127,8 +128,10 @@ class ClassroomServer(Server):
         await self.end_all()
 
     async def end_all(self) -> None:
-        """End every app process (server shutdown)."""
+        """End every app process and close every tab's connection (server shutdown)."""
         await asyncio.gather(*(service.end(0.0) for service in list(self.apps)), return_exceptions=True)
+        await asyncio.gather(*(socket.close(code=1001, message=b"server stopping") for socket in list(self.sockets)),
+                             return_exceptions=True)
 
     async def _reap_forever(self) -> None:
         while True:
@@ -174,7 +177,11 @@ class ClassroomServer(Server):
                 write_bytes=websocket.send_bytes, write_str=websocket.send_str, close=websocket.close,
                 download_manager=self.download_manager, debug=self.debug,
             )
+            self.sockets.add(websocket)
             await service.start(width, height)
+            assert service._task is not None
+            # when the app ends by itself (or crashes), close the tab's connection instead of leaving it hanging
+            service._task.add_done_callback(lambda _: asyncio.ensure_future(websocket.close()))
             await self._process_messages(websocket, service)
         except asyncio.CancelledError:
             with contextlib.suppress(Exception):
@@ -182,6 +189,7 @@ class ClassroomServer(Server):
         except Exception:  # a broken tab must not take the class down
             log.exception("tab failed")
         finally:
+            self.sockets.discard(websocket)
             if service is not None:
                 await asyncio.shield(service.stop())
         return websocket
