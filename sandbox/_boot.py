@@ -225,7 +225,7 @@ def _main(argv) -> None:
         os.write(2, b"sandbox bootstrap: bad arguments\n")
         os._exit(EXIT_BAD_ARGS)
 
-    if ctrl_fd != 3:  # the control pipe is always fd 3 inside the sandbox
+    if ctrl_fd >= 0 and ctrl_fd != 3:  # the control pipe is always fd 3 inside the sandbox (none on Windows)
         os.dup2(ctrl_fd, 3, inheritable=False)
         os.close(ctrl_fd)
         ctrl_fd = 3

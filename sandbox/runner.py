@@ -16,6 +16,8 @@ import ast
 import atexit
 import math
 import os
+import queue
+import re
 import selectors
 import shutil
 import signal
@@ -52,14 +54,17 @@ class ProjectFileError(ValueError):
 
 
 def interpreter_read_paths() -> list[str]:
-    """Folders holding this Python and its standard library (read-only inside the sandbox)."""
+    """The standard library folders of this Python (read-only inside the sandbox).
+
+    Only the stdlib itself: the interpreter binary and libpython are already loaded when the
+    lock-down happens, and a whole install prefix could be a home folder.
+    """
     paths: list[str] = []
     stdlib = os.path.dirname(os.path.realpath(os.__file__))
-    for candidate in [stdlib, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable))] + [
-        p for p in sys.path if p.endswith("lib-dynload") or p.endswith(".zip")
-    ]:
-        if candidate and candidate not in paths:
-            paths.append(os.path.realpath(candidate))
+    for candidate in [stdlib] + [p for p in sys.path if p.endswith(("lib-dynload", ".zip"))]:
+        real = os.path.realpath(candidate)
+        if real not in paths and real != os.sep:
+            paths.append(real)
     return paths
 
 
@@ -233,6 +238,7 @@ class Supervisor:
         self._fds: dict[int, str] = {}
         self._output: list[str] = []
         self._stdout: list[str] = []
+        self._stderr_tail: list[str] = []
         self._bytes_out = 0
         self._truncated = False
         self._killed_for: Verdict | None = None
@@ -282,7 +288,7 @@ class Supervisor:
     def start(self) -> None:
         """Check protections, build the folder, launch the child and the watcher thread."""
         self.protections = probe()
-        flags = "r"
+        flags = "r" if IS_POSIX else ""
         bpf_hex = ""
         if sys.platform.startswith("linux"):
             if self.protections.files:
@@ -342,7 +348,7 @@ class Supervisor:
             cpu, lim.memory_mb * 1024 * 1024, lim.file_size_mb * 1024 * 1024, lim.open_files, os.getpid()))
         read_paths = interpreter_read_paths() + [p for p in SYSTEM_READ_PATHS if os.path.exists(p)]
         write_paths = [self.scratch] + [p for p in SYSTEM_WRITE_PATHS if os.path.exists(p)]
-        ctrl_r, ctrl_w = os.pipe()
+        ctrl_r, ctrl_w = os.pipe() if IS_POSIX else (-1, -1)  # Windows: no control pipe (no pass_fds)
         self._ctrl_fd = ctrl_r
         cmd = [self.python, "-I", "-S", "-u", "-B", "-X", "utf8", BOOT_PATH, self.scratch, str(ctrl_w), nums,
                flags, bpf_hex or "-", *read_paths, "--rw", *write_paths]
@@ -357,12 +363,16 @@ class Supervisor:
                 env=clean_env(self.scratch), close_fds=True, bufsize=0, **kwargs,
             )
         finally:
-            os.close(ctrl_w)
+            if ctrl_w >= 0:
+                os.close(ctrl_w)
 
     # --- watching --------------------------------------------------------------------------------
     def _watch_safely(self) -> None:
         try:
-            self._watch()
+            if IS_POSIX:
+                self._watch()
+            else:
+                self._watch_threads()
         except BaseException as exc:  # noqa: BLE001 - never leave a run half-finished
             self._kill()
             self._reap(block=True)
@@ -448,6 +458,69 @@ class Supervisor:
                 self._release_fd(fd)
         self._result_from_state()
 
+    def _watch_threads(self) -> None:
+        """Windows: pipes cannot be polled, so a thread reads each one. There is no control pipe,
+        so scripted input is written up front and the wall clock never pauses."""
+        proc = self._proc
+        assert proc is not None and proc.stdout and proc.stderr and proc.stdin
+        self._cleaners = {"stdout": OutputCleaner(), "stderr": OutputCleaner()}
+        self._ready = True  # no control pipe to say so
+        self._stdin_fd = proc.stdin.fileno()
+        self._files = {self._stdin_fd: proc.stdin}
+        chunks: queue.Queue[tuple[str, bytes]] = queue.Queue()
+
+        def pump(stream: str, pipe) -> None:
+            while True:
+                try:
+                    data = pipe.read(65536)
+                except (OSError, ValueError):
+                    data = b""
+                chunks.put((stream, data))
+                if not data:
+                    return
+
+        for stream, pipe in (("stdout", proc.stdout), ("stderr", proc.stderr)):
+            threading.Thread(target=pump, args=(stream, pipe), daemon=True).start()
+        if not self.interactive:
+            for line in self.script:
+                self.send_input(line)
+            self.script = []
+            self.close_input()
+        open_streams = 2
+        next_disk = time.monotonic() + DISK_POLL_SECONDS
+        try:
+            while True:
+                try:
+                    stream, data = chunks.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+                else:
+                    if data:
+                        self._on_output(stream, data)
+                    else:
+                        open_streams -= 1
+                        self._emit_text(stream, self._cleaners[stream].flush())
+                self._apply_requests()
+                now = time.monotonic()
+                if self._killed_for is None:
+                    self._check_clocks(now)
+                if now >= next_disk and self._killed_for is None:
+                    next_disk = now + DISK_POLL_SECONDS
+                    if folder_size(self.scratch) > self.limits.disk_mb * 1024 * 1024:
+                        self._kill(Verdict.TOO_MUCH_DISK)
+                if proc.poll() is not None and (open_streams == 0 or self._killed_for is not None):
+                    break
+        finally:
+            self._kill()
+            self._reap(block=True)
+            self._release_fd(self._stdin_fd)
+            for pipe in (proc.stdout, proc.stderr):
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
+        self._result_from_state()
+
     def _next_timeout(self, now: float, have_pidfd: bool) -> float:
         timeout = 0.25
         if self._killed_for is None:
@@ -483,6 +556,11 @@ class Supervisor:
             self._close_fd(fd)
             self._emit_text(stream, self._cleaners[stream].flush())
             return
+        self._on_output(stream, data)
+
+    def _on_output(self, stream: str, data: bytes) -> None:
+        if self._truncated:
+            return
         room = self.limits.output_bytes - self._bytes_out
         if len(data) > room:
             data = data[: max(room, 0)]
@@ -501,6 +579,8 @@ class Supervisor:
         self._output.append(text)
         if stream == "stdout":
             self._stdout.append(text)
+        elif stream == "stderr" and sum(map(len, self._stderr_tail)) < 64_000:
+            self._stderr_tail.append(text)
         if stream != "input":
             cut = text.rfind("\n")
             self._line_tail = text[cut + 1 :] if cut >= 0 else (self._line_tail + text)[-500:]
@@ -633,6 +713,14 @@ class Supervisor:
             pending = bytes(self._pending_input)
             close = self._close_input_requested
         written = 0
+        if pending and not IS_POSIX:
+            try:
+                os.write(self._stdin_fd, pending)  # blocking; lines are small
+            except OSError:
+                pass
+            with self._lock:
+                del self._pending_input[: len(pending)]
+            pending = b""
         if pending:
             try:
                 written = os.write(self._stdin_fd, pending)
@@ -643,7 +731,7 @@ class Supervisor:
         with self._lock:
             del self._pending_input[:written]
             left = len(self._pending_input)
-        if left and not self._stdin_registered:
+        if left and not self._stdin_registered and self._sel is not None:
             self._sel.register(self._stdin_fd, selectors.EVENT_WRITE, "stdin")
             self._stdin_registered = True
         elif not left and self._stdin_registered:
@@ -686,12 +774,14 @@ class Supervisor:
             self._exit_status = code
             return True
         try:
-            if not block:
+            if not block and hasattr(os, "waitid") and hasattr(os, "WNOWAIT"):
                 # Look without reaping, then kill the rest of the group while its id is still ours.
                 if os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
                     return False
                 self._kill()
-            pid, status, usage = os.wait4(proc.pid, 0)
+                pid, status, usage = os.wait4(proc.pid, 0)
+            else:
+                pid, status, usage = os.wait4(proc.pid, 0 if block else os.WNOHANG)
         except ChildProcessError:
             self._exit_status = proc.returncode if proc.returncode is not None else -1
             return True
@@ -720,6 +810,8 @@ class Supervisor:
         if usage:
             peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
         error = self._error
+        if error is None and self._exit_status == 1:
+            error = _error_from_stderr("".join(self._stderr_tail))
         outside = False
         if error and isinstance(error.get("filename"), str):
             outside = self._points_outside(error["filename"])
@@ -790,6 +882,22 @@ _ACTIVE: "weakref.WeakSet[Supervisor]" = weakref.WeakSet()
 def _kill_active_runs() -> None:
     for sup in list(_ACTIVE):
         sup._kill(Verdict.STOPPED)
+
+
+def _error_from_stderr(text: str) -> dict | None:
+    """Rebuild an error record from a printed traceback (no control pipe, e.g. on Windows)."""
+    start = text.rfind("Traceback (most recent call last):")
+    if start < 0:
+        return None
+    tb = text[start:]
+    last = tb.rstrip("\n").rsplit("\n", 1)[-1]
+    kind, _, message = last.partition(": ")
+    if not kind.replace(".", "").replace("_", "").isalnum():
+        return None
+    lines = re.findall(r'File "([^"]+)", line (\d+)', tb)
+    mine = [(f, int(n)) for f, n in lines if not os.path.isabs(f) and f.endswith(".py")]
+    return {"type": kind.rsplit(".", 1)[-1], "message": message.strip(), "traceback": tb,
+            "line": mine[-1][1] if mine else None, "file": mine[-1][0] if mine else None}
 
 
 def _text(record: dict | None, key: str) -> str | None:

@@ -19,6 +19,7 @@ import functools
 import tempfile
 
 SCMP_ACT_ALLOW = 0x7FFF0000
+SCMP_CMP_NE = 1
 SCMP_CMP_MASKED_EQ = 7
 CLONE_THREAD = 0x00010000
 TIOCSTI = 0x5412
@@ -37,7 +38,7 @@ DENIED = (
     "socket", "socketpair",
     # other processes: signals, debugging, memory, priority
     "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
-    "pidfd_open", "pidfd_send_signal", "pidfd_getfd",
+    "pidfd_open", "pidfd_send_signal", "pidfd_getfd", "get_robust_list", "process_mrelease",
     "ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "kcmp",
     "migrate_pages", "move_pages", "setpriority", "sched_setscheduler", "sched_setparam",
     "sched_setattr", "ioprio_set",
@@ -96,11 +97,12 @@ def build_filter() -> bytes:
     try:
         eperm = _errno_action(errno.EPERM)
 
-        def rule(action: int, name: str, *cmps: tuple[int, int, int]) -> None:
+        def rule(action: int, name: str, *cmps: tuple[int, int, int, int]) -> None:
+            """cmps: (argument index, comparison, datum_a, datum_b) as in struct scmp_arg_cmp."""
             nr = lib.seccomp_syscall_resolve_name(name.encode())
             if nr < 0:
                 return  # not a syscall on this architecture
-            arr = (_ArgCmp * max(len(cmps), 1))(*[_ArgCmp(a, SCMP_CMP_MASKED_EQ, m, v) for a, m, v in cmps])
+            arr = (_ArgCmp * max(len(cmps), 1))(*[_ArgCmp(a, op, x, y) for a, op, x, y in cmps])
             rc = lib.seccomp_rule_add_array(ctx, action, nr, len(cmps), arr if cmps else None)
             if rc < 0:
                 raise SeccompUnavailable(f"seccomp rule for {name} failed ({rc})")
@@ -108,12 +110,15 @@ def build_filter() -> bytes:
         for name in DENIED:
             rule(eperm, name)
         # clone: threads (CLONE_THREAD set) are fine, new processes are not.
-        rule(eperm, "clone", (0, CLONE_THREAD, 0))
+        rule(eperm, "clone", (0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0))
         # clone3 hides its flags in memory; answering ENOSYS makes glibc fall back to clone.
         rule(_errno_action(errno.ENOSYS), "clone3")
         # Typing into a terminal: the request number is compared on its low 32 bits.
-        rule(eperm, "ioctl", (1, 0xFFFFFFFF, TIOCSTI))
-        rule(eperm, "ioctl", (1, 0xFFFFFFFF, TIOCLINUX))
+        rule(eperm, "ioctl", (1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, TIOCSTI))
+        rule(eperm, "ioctl", (1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, TIOCLINUX))
+        # Limits and CPU pinning of *other* processes of the same user (pid 0 means itself).
+        rule(eperm, "prlimit64", (0, SCMP_CMP_NE, 0, 0))
+        rule(eperm, "sched_setaffinity", (0, SCMP_CMP_NE, 0, 0))
         with tempfile.TemporaryFile() as out:
             rc = lib.seccomp_export_bpf(ctx, out.fileno())
             if rc < 0:

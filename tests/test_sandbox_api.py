@@ -188,3 +188,19 @@ def test_linux_without_protection_refuses_unless_allowed(monkeypatch: pytest.Mon
     allowed = run_program("print('ran')\n", allow_unprotected=True)
     assert allowed.ok and allowed.output == "ran\n"
     assert allowed.warning and "not fully protected" in allowed.warning
+
+
+def test_thread_watcher_used_on_windows_also_works_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows cannot poll pipes or pass a control pipe; its thread-based watcher is exercised here."""
+    from sandbox import runner
+
+    monkeypatch.setattr(runner, "IS_POSIX", False)
+    result = run_program("a = input('a? ')\nprint('got', a)\nprint(1 / 0)\n", ["7"])
+    assert result.output.startswith("7\n") or "got 7" in result.output
+    assert "got 7" in result.stdout
+    assert result.verdict is Verdict.MISTAKE  # read from the printed error, no control pipe
+    assert result.error_type == "ZeroDivisionError" and result.error_line == 3
+    flood = run_program("while True:\n    print('x' * 50)\n", limits=Limits(output_bytes=3000))
+    assert flood.verdict is Verdict.TOO_MUCH_OUTPUT and flood.output_bytes == 3000
+    slow = run_program("import time\ntime.sleep(30)\n", limits=Limits(wall_seconds=0.5))
+    assert slow.verdict is Verdict.TOO_LONG

@@ -253,3 +253,12 @@ ORDINARY: list[Case] = [
 ]
 
 ALL = HOSTILE + ORDINARY
+
+HOSTILE += [
+    Case("prlimit_other_process",
+         "import resource, os\ntry:\n    resource.prlimit(os.getppid(), resource.RLIMIT_NOFILE, (3, 3))\n"
+         "    print('PWNED prlimit')\nexcept OSError:\n    print('prlimit refused')\n"
+         "resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32))\nprint('own limit ok')\n",
+         {"ok"}, must_print=("prlimit refused", "own limit ok")),
+]
+ALL = HOSTILE + ORDINARY
