@@ -32,6 +32,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "I can't make programs that flood people with messages.",
         "How about a message-in-a-bottle game where you send one kind note at a time?",
     ),
+    "ban": (
+        "I can't make programs that get someone banned or in trouble.",
+        "How about a team game where you and your friend help each other win?",
+    ),
     "spy": (
         "I can't make programs that spy on real people. Everyone deserves privacy.",
         "How about a secret code maker, so you and a friend can send spy messages?",
