@@ -103,7 +103,7 @@ def _log(args: argparse.Namespace) -> int:
     for flag in flags:
         when = datetime.datetime.fromtimestamp(flag.created).strftime("%Y-%m-%d %H:%M")
         reason = flag.kind + (f"/{flag.category}" if flag.category else "")
-        print(f"  {when}  {reason:<18} {flag.idea}")
+        print(f"  {when}  {reason:<22} {flag.idea}")
     return 0
 
 
@@ -118,7 +118,7 @@ def _where(args: argparse.Namespace) -> int:
     from vibecode.safety.rules import default_rules_path
 
     path = default_rules_path()
-    state = "exists" if path.exists() else "not there yet (start from `vibecode safety example`)"
+    state = "exists" if path.exists() else "not there yet; start from `vibecode safety example`"
     print(f"{path}  ({state})")
     return 0
 
