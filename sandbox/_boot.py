@@ -1,6 +1,7 @@
 """Bootstrap that runs *inside* the sandboxed child, before the kid's program.
 
-Started as ``python -I -S -u -B -X utf8 _boot.py ARGS`` by the supervisor. It locks the process
+Started by the supervisor as ``python -I -S -u -B -X utf8 -c LAUNCHER CODE ARGS``, where CODE is this
+file already compiled and marshalled (compiling it in every child cost more than everything else). It locks the process
 down (rlimits, then on Linux no_new_privs + Landlock + seccomp), then runs ``main.py`` from the
 scratch folder as ``__main__``. Everything it needs is imported before the lock-down, and it
 imports as little as possible, because every import here is paid on every run.
@@ -18,6 +19,8 @@ The Landlock helpers are also imported by the supervisor's capability probe (``s
 
 import os
 import sys
+
+BOOT_NAME = "<sandbox>"  # the file name this code is compiled under (its frames are trimmed)
 
 # Exit codes of the bootstrap itself (never produced by a normal program run).
 EXIT_NOT_PROTECTED = 97
@@ -337,7 +340,7 @@ def _main(argv) -> None:
 
         sys.addaudithook(audit)
 
-    boot_file = __file__
+    boot_file = BOOT_NAME
     sys.argv[:] = ["main.py"]
     sys.path.insert(0, "")
     module = type(sys)("__main__")
@@ -361,7 +364,8 @@ def _main(argv) -> None:
 def _report(exc, boot_file, send) -> None:
     """Send the uncaught error (runner frames removed) to the supervisor; print it if that fails."""
     tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename == boot_file:
+    runner_files = (boot_file, "<string>", globals().get("__file__"))
+    while tb is not None and tb.tb_frame.f_code.co_filename in runner_files:
         tb = tb.tb_next
     exc.__traceback__ = tb
     line, file, innermost = None, None, None
