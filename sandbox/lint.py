@@ -92,6 +92,15 @@ def lint(source: str) -> list[LintNote]:
                 seen.add(name)
                 notes.append(LintNote(node.lineno, "tricky", name,
                                       f"Line {node.lineno} uses {name}(), which {_CALLS[name]}."))
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open" and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            path = node.args[0].value
+            if path.startswith(("/", "~", "\\")) or ".." in path.replace("\\", "/").split("/") or path[1:3] == ":\\":
+                if "open-outside" not in seen:
+                    seen.add("open-outside")
+                    notes.append(LintNote(node.lineno, "files", "open",
+                                          f"Line {node.lineno} opens \"{path[:40]}\", which is outside the program's "
+                                          f"own folder. {_ADVICE['files']} Try a simple name like \"notes.txt\"."))
         if isinstance(node, ast.Attribute) and node.attr in ("__subclasses__", "__globals__", "__builtins__",
                                                              "__code__", "gi_frame", "f_back", "__reduce__"):
             if node.attr not in seen:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import atexit
 import functools
+import logging
 import marshal
 import math
 import os
@@ -39,6 +40,7 @@ from .probe import Protections, probe
 from .results import Event, Finished, InputWanted, Limits, OutputEvent, RunResult, Verdict
 from .verdicts import MESSAGES, Outcome, judge
 
+log = logging.getLogger(__name__)
 BOOT_PATH = os.path.abspath(_boot.__file__)
 IS_POSIX = os.name == "posix"
 CTRL_CAP = 256 * 1024  # bytes the control pipe may carry in one run
@@ -390,6 +392,7 @@ class Supervisor:
             else:
                 self._watch_threads()
         except BaseException as exc:  # noqa: BLE001 - never leave a run half-finished
+            log.exception("the sandbox supervisor failed; the run was stopped")
             self._kill()
             self._reap(block=True)
             self._result_from_state(internal_error=exc)
@@ -672,10 +675,15 @@ class Supervisor:
         if kind == b"W":
             if self._waiting_since is None:
                 self._waiting_since = now
-            # The prompt was written to stdout before this message: show it first.
+            # The prompt was written to stdout before this message: show all of it first.
             for fd, name in list(self._fds.items()):
-                if name != "ctrl":
+                for _ in range(32):
+                    if name == "ctrl" or fd not in self._fds:
+                        break
+                    before = self._bytes_out
                     self._read_output(fd, name)
+                    if self._bytes_out == before:
+                        break
             self._on_input_wanted()
         elif kind == b"G":
             if self._waiting_since is not None:

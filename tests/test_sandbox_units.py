@@ -61,6 +61,8 @@ def test_lint_explains_imports_kids_do_not_need() -> None:
     socket_note = next(n for n in notes if n.module == "socket")
     assert socket_note.line == 2 and "internet" in socket_note.message
     assert lint("print('hi'\n") == []
+    outside = lint("data = open('/etc/passwd').read()\nmine = open('notes.txt')\n")
+    assert [(n.line, n.kind) for n in outside] == [(1, "files")] and "notes.txt" in outside[0].message
     assert lint("import random\nprint(random.randint(1, 6))\n") == []
 
 
