@@ -46,7 +46,7 @@ IS_POSIX = os.name == "posix"
 CTRL_CAP = 256 * 1024  # bytes the control pipe may carry in one run
 FILES_BACK_TOTAL = 1024 * 1024  # regular files read back from the folder, in total
 FILES_BACK_EACH = 256 * 1024
-DISK_POLL_SECONDS = 0.25
+DISK_POLL_SECONDS = 0.1
 # Read-only places the interpreter may need after lock-down (besides its own stdlib folders).
 SYSTEM_READ_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/etc/ld.so.cache", "/etc/localtime",
                      "/dev/urandom", "/dev/random", "/dev/zero")
@@ -857,6 +857,10 @@ class Supervisor:
             judgement.verdict = Verdict.CRASHED
             judgement.message = ("I could not start Python to run your program. Try again; if it keeps "
                                  "happening, ask your teacher.")
+        if (judgement.verdict is Verdict.OK and self.scratch
+                and folder_size(self.scratch) > self.limits.disk_mb * 1024 * 1024):
+            judgement.verdict = Verdict.TOO_MUCH_DISK  # finished between two checks, but still too much
+            judgement.message = MESSAGES[Verdict.TOO_MUCH_DISK]
         files = read_back_files(self.scratch) if self._refused is None else {}
         output = "".join(self._output)
         self.result = RunResult(

@@ -22,6 +22,8 @@ SCMP_ACT_ALLOW = 0x7FFF0000
 SCMP_CMP_NE = 1
 SCMP_CMP_MASKED_EQ = 7
 CLONE_THREAD = 0x00010000
+# CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET, NEWTIME
+CLONE_NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000, 0x80)
 TIOCSTI = 0x5412
 TIOCLINUX = 0x541C
 
@@ -109,8 +111,10 @@ def build_filter() -> bytes:
 
         for name in DENIED:
             rule(eperm, name)
-        # clone: threads (CLONE_THREAD set) are fine, new processes are not.
+        # clone: threads (CLONE_THREAD set) are fine, new processes are not, and never new namespaces.
         rule(eperm, "clone", (0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0))
+        for flag in CLONE_NAMESPACE_FLAGS:
+            rule(eperm, "clone", (0, SCMP_CMP_MASKED_EQ, flag, flag))
         # clone3 hides its flags in memory; answering ENOSYS makes glibc fall back to clone.
         rule(_errno_action(errno.ENOSYS), "clone3")
         # Typing into a terminal: the request number is compared on its low 32 bits.

@@ -262,3 +262,13 @@ HOSTILE += [
          {"ok"}, must_print=("prlimit refused", "own limit ok")),
 ]
 ALL = HOSTILE + ORDINARY
+
+HOSTILE += [
+    Case("clone_thread_with_new_namespace",
+         "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+         "flags = 0x00010000 | 0x00000800 | 0x00000100 | 0x20000000 | 0x40000000\n"
+         "import platform\nnr = {'x86_64': 56, 'aarch64': 220}.get(platform.machine(), 56)\n"
+         "r = libc.syscall(nr, flags, 0, 0, 0, 0)\nprint('clone result', r, ctypes.get_errno())\n",
+         {"ok"}, must_print=("clone result -1",)),
+]
+ALL = HOSTILE + ORDINARY
