@@ -17,14 +17,17 @@ from .api import run_program
 from .probe import probe
 
 
-def _measure(fn, runs: int, warmup: int = 3) -> list[float]:
+def _measure(fns, runs: int, warmup: int = 3) -> list[list[float]]:
+    """Times each function ``runs`` times, alternating between them so a busy machine hits all alike."""
     for _ in range(warmup):
-        fn()
-    times = []
+        for fn in fns:
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
+        for fn, out in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000)
     return times
 
 
@@ -47,8 +50,7 @@ def main(runs: int = 20) -> int:
             if result.stdout != "hi\n":
                 raise SystemExit(f"the sandbox run failed: {result.verdict} {result.message}")
 
-        raw = _measure(bare, runs)
-        box = _measure(sandboxed, runs)
+        raw, box = _measure([bare, sandboxed], runs)
     overhead = statistics.median(box) - statistics.median(raw)
     print(f"protections: {probe().summary()}")
     print(f"bare python -I -S     median {statistics.median(raw):6.1f} ms   p90 {_p90(raw):6.1f} ms")

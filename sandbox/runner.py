@@ -53,16 +53,18 @@ SYSTEM_READ_PATHS = ("/usr", "/lib", "/lib64", "/lib32", "/etc/ld.so.cache", "/e
 SYSTEM_WRITE_PATHS = ("/dev/null",)
 
 
-# The child runs the bootstrap from marshalled code: loading it takes ~0.3 ms, compiling it ~5 ms.
-LAUNCHER = "import marshal,sys;exec(marshal.loads(bytes.fromhex(sys.argv.pop(1))))"
+# The child runs the bootstrap from marshalled code read from a pipe: loading it takes ~0.3 ms,
+# compiling it in every child took ~5 ms (and passing it in argv ~2 ms).
+LAUNCHER = "import marshal,os,sys;f=int(sys.argv.pop(1));c=os.read(f,1<<20);os.close(f);exec(marshal.loads(c))"
+PIPE_CAPACITY = 60_000  # below the smallest pipe buffer, so writing it before the child starts never blocks
 
 
 @functools.lru_cache(maxsize=1)
-def boot_code_hex() -> str:
+def boot_code() -> bytes:
     """The bootstrap compiled for this interpreter (the child is the same ``sys.executable``)."""
     with open(BOOT_PATH, "rb") as f:
         source = f.read()
-    return marshal.dumps(compile(source, _boot.BOOT_NAME, "exec", dont_inherit=True, optimize=2)).hex()
+    return marshal.dumps(compile(source, _boot.BOOT_NAME, "exec", dont_inherit=True, optimize=2))
 
 
 class ProjectFileError(ValueError):
@@ -367,12 +369,20 @@ class Supervisor:
         ctrl_r, ctrl_w = os.pipe() if IS_POSIX else (-1, -1)  # Windows: no control pipe (no pass_fds)
         self._ctrl_fd = ctrl_r
         # Marshalled code only fits the interpreter that made it; another one compiles the file.
-        boot = ["-c", LAUNCHER, boot_code_hex()] if self.python == sys.executable else [BOOT_PATH]
+        code_r = -1
+        boot = [BOOT_PATH]
+        if IS_POSIX and self.python == sys.executable and len(boot_code()) < PIPE_CAPACITY:
+            code_r, code_w = os.pipe()
+            try:
+                os.write(code_w, boot_code())
+            finally:
+                os.close(code_w)
+            boot = ["-c", LAUNCHER, str(code_r)]
         cmd = [self.python, "-I", "-S", "-u", "-B", "-X", "utf8", *boot, self.scratch,
                str(ctrl_w), nums, flags, bpf_hex or "-", *read_paths, "--rw", *write_paths]
         kwargs: dict = {}
         if IS_POSIX:
-            kwargs.update(start_new_session=True, pass_fds=(ctrl_w,))
+            kwargs.update(start_new_session=True, pass_fds=tuple(fd for fd in (ctrl_w, code_r) if fd >= 0))
         else:
             kwargs.update(creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0))
         try:
@@ -381,8 +391,9 @@ class Supervisor:
                 env=clean_env(self.scratch), close_fds=True, bufsize=0, **kwargs,
             )
         finally:
-            if ctrl_w >= 0:
-                os.close(ctrl_w)
+            for fd in (ctrl_w, code_r):
+                if fd >= 0:
+                    os.close(fd)
 
     # --- watching --------------------------------------------------------------------------------
     def _watch_safely(self) -> None:
