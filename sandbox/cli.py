@@ -82,7 +82,11 @@ def _run(source: str, lines: list[str] | None, limits: Limits, allow_unprotected
     sup.start()
     typed_on_terminal = interactive and _stdin_is_tty()
     while True:
-        event = events.get()
+        try:
+            event = events.get()
+        except KeyboardInterrupt:  # Ctrl+C stops the program, not the runner
+            sup.stop()
+            continue
         if isinstance(event, Finished):
             return event.result
         if isinstance(event, OutputEvent):
@@ -93,7 +97,10 @@ def _run(source: str, lines: list[str] | None, limits: Limits, allow_unprotected
         elif isinstance(event, InputWanted) and interactive:
             try:
                 line = sys.stdin.readline()
-            except (OSError, ValueError, KeyboardInterrupt):
+            except KeyboardInterrupt:
+                sup.stop()
+                continue
+            except (OSError, ValueError):
                 line = ""
             if line:
                 sup.send_input(line)

@@ -18,6 +18,13 @@ from sandbox import Finished, InputWanted, Limits, OutputEvent, Verdict, run_pro
 from sandbox.probe import Protections
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs the Linux protections")
+# On a Linux without Landlock or seccomp the runner refuses to run at all (tested below), so
+# tests that need a program to actually run are skipped there, with the reason the probe gives.
+_PROBE = sandbox.probe()
+pytestmark = pytest.mark.skipif(
+    sys.platform.startswith("linux") and not _PROBE.protected,
+    reason="this Linux lacks Landlock or seccomp, so the runner refuses to run programs: " + " ".join(_PROBE.missing),
+)
 
 
 def test_scripted_input_is_fed_as_asked_and_echoed() -> None:

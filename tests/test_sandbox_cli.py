@@ -12,11 +12,22 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _protected_or_not_linux() -> bool:
+    import sandbox
+
+    return not sys.platform.startswith("linux") or sandbox.probe().protected
+
+
+runs_programs = pytest.mark.skipif(not _protected_or_not_linux(),
+                                   reason="this Linux lacks Landlock or seccomp, so the runner refuses to run")
+
+
 def _sandbox(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "sandbox", *args], input=stdin, capture_output=True, text=True,
                           cwd=cwd or REPO, timeout=120)
 
 
+@runs_programs
 def test_run_with_input_file_and_json(tmp_path: Path) -> None:
     prog = tmp_path / "kid.py"
     prog.write_text("n = input('Name? ')\nprint('Hi', n)\n")
@@ -28,6 +39,7 @@ def test_run_with_input_file_and_json(tmp_path: Path) -> None:
     assert data["verdict"] == "ok" and data["output"] == "Name? Ana\nHi Ana\n"
 
 
+@runs_programs
 def test_run_passes_its_own_stdin_through(tmp_path: Path) -> None:
     prog = tmp_path / "kid.py"
     prog.write_text("a = int(input('a? '))\nb = int(input('b? '))\nprint(a * b)\n")
@@ -37,6 +49,7 @@ def test_run_passes_its_own_stdin_through(tmp_path: Path) -> None:
     assert "finished" in done.stderr
 
 
+@runs_programs
 def test_mistake_gives_friendly_words_and_the_exit_status(tmp_path: Path) -> None:
     prog = tmp_path / "kid.py"
     prog.write_text("import os\nprint('start')\nprint(1 / 0)\n")
@@ -48,6 +61,7 @@ def test_mistake_gives_friendly_words_and_the_exit_status(tmp_path: Path) -> Non
     assert "Note: Line 1 uses \"os\"" in done.stderr  # the teaching lint, before the run
 
 
+@runs_programs
 def test_timeout_option(tmp_path: Path) -> None:
     prog = tmp_path / "kid.py"
     prog.write_text("import time\ntime.sleep(60)\n")
@@ -62,12 +76,14 @@ def test_probe_prints_the_short_list() -> None:
     assert "other programs" in done.stdout
 
 
+@runs_programs
 def test_bench_prints_the_overhead() -> None:
     done = _sandbox("bench", "--runs", "3")
     assert done.returncode == 0, done.stderr
     assert "overhead per run" in done.stdout
 
 
+@runs_programs
 def test_vibecode_run_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from vibecode.cli import main
 

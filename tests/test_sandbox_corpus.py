@@ -46,7 +46,19 @@ def _load_corpus():
 
 corpus = _load_corpus()
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the corpus checks Linux protections")
+def _why_not_protected() -> str:
+    import sandbox
+
+    protections = sandbox.probe()
+    return "" if protections.protected else " ".join(protections.missing)
+
+
+pytestmark = [
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the corpus checks Linux protections"),
+    pytest.mark.skipif(sys.platform.startswith("linux") and bool(_why_not_protected()),
+                       reason="this Linux lacks Landlock or seccomp, so the runner refuses to run: "
+                       + _why_not_protected()),
+]
 TEST_USER = "vibecode-sbx"
 CONTROL_CHARS = set(chr(c) for c in list(range(0, 9)) + list(range(11, 32)) + list(range(0x7F, 0xA0))) | set(
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"

@@ -126,3 +126,17 @@ def test_linux_probe_matches_the_kernel() -> None:
     if protections.seccomp:
         bpf = build_filter()
         assert len(bpf) % 8 == 0 and len(bpf) // 8 > 20
+
+
+def test_unprotected_linux_refuses_with_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever this machine has, a Linux without the protections never runs the program."""
+    import sandbox.runner as runner
+    from sandbox import run_program
+    from sandbox.probe import Protections
+
+    bare = Protections(platform="linux", time=True, memory=True, files=False, internet=False, other_programs=False,
+                       missing=("Files are not protected: this Linux has no Landlock.",))
+    monkeypatch.setattr(runner, "probe", lambda: bare)
+    result = run_program("open('ran.txt', 'w').write('ran')\nprint('ran')\n")
+    assert result.verdict is Verdict.NOT_PROTECTED
+    assert "no Landlock" in result.message and result.output == "" and result.files == {}
