@@ -111,7 +111,7 @@ def run_ideas(args: argparse.Namespace) -> int:
                           examples=examples, harden=not args.no_harden)
             result = maker.make(MakeRequest(idea=idea, trial_inputs=stdin))
             _score(score, result, pattern, trial_fine)
-            if args.compare_retry and not (score.ran and score.matched) and result.program is not None:
+            if args.compare_retry and not (score.ran and score.matched):
                 score.compare = {}
                 for kind in ("repair", "fresh"):
                     retry_maker = Maker(cache, retry=kind, examples=examples, max_attempts=2,

@@ -259,6 +259,13 @@ class Maker:
         return "fresh"
 
     def _plan(self, kind: str, number: int, base: list[ChatMessage], attempts: list[_Attempt], inputs: list[str]):
+        if kind == "repair" and attempts and not attempts[-1].program:
+            last = attempts[-1]
+            said = last.answer.strip()[:600] or "(nothing)"
+            return base + [
+                ChatMessage("assistant", said),
+                ChatMessage("user", f"{problem_words(last.problems)} Please send the whole program in one ```python block."),
+            ], _options(self.max_new_tokens)
         if kind == "repair" and attempts and attempts[-1].program:
             last = attempts[-1]
             if last.problems:
@@ -266,7 +273,7 @@ class Maker:
             else:
                 words = run_error_words(last.trial, inputs, last.program) if last.trial else "It did not work."
             return prompts.repair_messages(base, last.program, words), _options(self.max_new_tokens)
-        if kind in ("fresh", "repair") and number > 1:  # repair without a program is a fresh sample
+        if kind == "fresh" and number > 1:
             return base, _options(self.max_new_tokens, temperature=FRESH_TEMPERATURE, seed=number, fresh=True)
         return base, _options(self.max_new_tokens)
 
