@@ -12,7 +12,6 @@ from dataclasses import dataclass
 # module -> (kind, what it is for, in a child's words)
 _MODULES: dict[str, tuple[str, str]] = {
     "os": ("files", "works with the computer's files and programs"),
-    "sys": ("system", "talks to Python itself"),
     "subprocess": ("program", "starts other programs"),
     "pty": ("program", "starts other programs"),
     "multiprocessing": ("program", "starts more copies of Python"),
@@ -24,7 +23,6 @@ _MODULES: dict[str, tuple[str, str]] = {
     "ftplib": ("network", "talks over the internet"),
     "smtplib": ("network", "sends e-mail over the internet"),
     "telnetlib": ("network", "talks over the internet"),
-    "asyncio": ("network", "is mostly for talking over the network"),
     "webbrowser": ("program", "opens a web browser"),
     "requests": ("network", "fetches things from the internet"),
     "ctypes": ("system", "reaches deep inside the computer"),
@@ -34,10 +32,8 @@ _MODULES: dict[str, tuple[str, str]] = {
     "pickle": ("system", "can run hidden code when it loads data"),
     "marshal": ("system", "reaches deep inside Python"),
     "importlib": ("system", "loads code in tricky ways"),
-    "pathlib": ("files", "works with the computer's files"),
     "glob": ("files", "looks through the computer's files"),
     "tempfile": ("files", "makes files in hidden places"),
-    "threading": ("ok", "does several things at once"),
 }
 _CALLS = {
     "eval": "runs text as code, which makes mistakes hard to find",
@@ -51,7 +47,6 @@ _ADVICE = {
     "control": "Programs here can't control other programs, so it will be stopped.",
     "files": "Programs here can only use files in their own folder.",
     "system": "Kid programs don't need it, and most of what it does is blocked here.",
-    "ok": "That's allowed, but be careful: it makes programs harder to follow.",
 }
 
 
