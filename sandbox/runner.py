@@ -97,17 +97,21 @@ def _safe_relative(name: str) -> str:
 
 def make_scratch(source: str, project_files: dict[str, str | bytes] | None) -> str:
     """A fresh private folder with main.py and the project's own files (nothing else)."""
-    scratch = os.path.realpath(tempfile.mkdtemp(prefix="vibecode-run-"))
     files: dict[str, bytes] = {}
     for name, content in (project_files or {}).items():
         files[_safe_relative(name)] = content.encode("utf-8") if isinstance(content, str) else bytes(content)
-    files["main.py"] = source.encode("utf-8")
-    for rel, data in files.items():
-        target = os.path.join(scratch, rel)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+    files["main.py"] = source.encode("utf-8", "surrogatepass")
+    scratch = os.path.realpath(tempfile.mkdtemp(prefix="vibecode-run-"))
+    try:
+        for rel, data in files.items():
+            target = os.path.join(scratch, rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+    except BaseException:
+        remove_scratch(scratch)
+        raise
     return scratch
 
 
@@ -326,6 +330,10 @@ class Supervisor:
             self.scratch = make_scratch(self.source, self.project_files)
         except ProjectFileError as exc:
             self._finish_early(Verdict.MISTAKE, f"One of the project's files has a name I can't use ({exc}).")
+            return
+        except OSError as exc:
+            log.exception("could not make the run's folder")
+            self._finish_early(Verdict.CRASHED, f"I could not make a folder to run your program in ({exc}).")
             return
         self._start_time = time.monotonic()
         self._wake_r, self._wake_w = os.pipe()
