@@ -1,0 +1,108 @@
+"""The OpenAI-compatible HTTP backend against a REAL server on loopback: ``transformers serve`` running the
+tiny model from the session's converted cache folder (offline)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from vibecode.lm import ChatMessage, EngineError, GenerateOptions, open_backend
+from vibecode.lm.http import UNREACHABLE, HttpBackend
+
+pytestmark = pytest.mark.model
+
+SERVE_DEPS = all(importlib.util.find_spec(m) for m in ("fastapi", "uvicorn", "openai"))
+ASK = [ChatMessage("user", "Write a Python program that counts from 1 to 100, one number per line.")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served_tiny(tiny_backend, tmp_path_factory):
+    """URL of `transformers serve` pinned to the tiny model's converted folder."""
+    if not SERVE_DEPS:
+        pytest.skip("transformers serve needs fastapi, uvicorn and openai (pip install 'transformers[serving]')")
+    folder = tiny_backend.info()["folder"]
+    port = _free_port()
+    log = open(tmp_path_factory.mktemp("serve") / "serve.log", "wb")
+    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HUB_CACHE=str(tmp_path_factory.mktemp("hf-cache")))
+    code = "import sys; from transformers.cli.transformers import main; sys.argv[0] = 'transformers'; main()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", folder, "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/health", timeout=2) as r:
+                    if json.load(r).get("status") == "ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("transformers serve did not start; see " + log.name)
+            time.sleep(0.5)
+        yield url + "/v1"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_http_streams_from_real_server(served_tiny):
+    backend = open_backend(served_tiny)
+    assert isinstance(backend, HttpBackend) and backend.location == "on the class server"
+    backend.prepare()
+    chunks = list(backend.stream(ASK, GenerateOptions(max_new_tokens=24, stop_at_code_end=False)))
+    assert len(chunks) > 1 and "".join(chunks).strip()
+    stats = backend.last_stats
+    assert stats is not None and not stats.cancelled
+    assert stats.prompt_tokens > 5 and 1 <= stats.completion_tokens <= 24
+
+
+def test_http_cancel_closes_the_stream(served_tiny):
+    backend = HttpBackend(served_tiny)
+    got: list[str] = []
+    for chunk in backend.stream(ASK, GenerateOptions(max_new_tokens=400, stop_at_code_end=False)):
+        got.append(chunk)
+        if len(got) == 3:
+            threading.Thread(target=backend.cancel).start()
+    assert backend.last_stats is not None and backend.last_stats.cancelled
+    assert len(got) < 200
+    # the server is still fine afterwards
+    assert backend.complete(ASK, GenerateOptions(max_new_tokens=4, stop_at_code_end=False))
+
+
+def test_http_wrong_model_name_is_a_friendly_error(served_tiny):
+    backend = open_backend(served_tiny + "#no-such-model")
+    with pytest.raises(EngineError) as info:
+        backend.complete(ASK, GenerateOptions(max_new_tokens=4))
+    assert "class computer" in str(info.value) and "HTTP 400" in (info.value.details or "")
+
+
+def test_http_unreachable_server_says_ask_teacher():
+    backend = open_backend(f"http://127.0.0.1:{_free_port()}/v1")
+    with pytest.raises(EngineError) as info:
+        backend.prepare()
+    assert str(info.value) == UNREACHABLE
+    with pytest.raises(EngineError) as info:
+        backend.complete(ASK)
+    assert str(info.value) == UNREACHABLE
