@@ -72,6 +72,7 @@ def test_home_screen(theme, snap_compare):
     app, _ = seeded_app(theme)
 
     async def before(pilot):
+        await wait_for(pilot, lambda: pilot.app.screen.lessons_loaded, what="the lessons list")
         still(pilot.app)
         await pilot.pause(0.1)
 
@@ -105,6 +106,7 @@ def test_settings_dialog(snap_compare):
     app, _ = seeded_app("vibecode-dark")
 
     async def before(pilot):
+        await wait_for(pilot, lambda: pilot.app.screen.lessons_loaded, what="the lessons list")
         await pilot.press("f3")
         await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "SettingsScreen")
         still(pilot.app)

@@ -43,14 +43,14 @@ class VibecodeApp(App[int]):
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
     def __init__(self, *, backend: Any = None, store: Any = None, model: str | None = None,
-                 settings: Any = None, warm_up: bool = True) -> None:
+                 settings: Any = None, warm_up: bool = True, maker_options: dict | None = None) -> None:
         super().__init__()
         from vibecode.settings import load_settings
         from vibecode.store.projects import ProjectStore
 
         self.settings = settings if settings is not None else load_settings()
         spec = model or os.environ.get("VIBECODE_MODEL") or self.settings.server_url or self.settings.model
-        self.services = Services(store if store is not None else ProjectStore(), backend, spec)
+        self.services = Services(store if store is not None else ProjectStore(), backend, spec, maker_options)
         self.warm_up = warm_up
         for theme in THEMES:
             self.register_theme(theme)
@@ -61,9 +61,10 @@ class VibecodeApp(App[int]):
         from vibecode.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
-        if self.warm_up:  # get the model ready while the child types the idea
-            self.run_worker(self.services.backend, thread=True, group="warm-up",
-                            exit_on_error=False, description="Getting the model ready")
+        if self.warm_up:  # get the model ready while the child types, after the first frame
+            self.set_timer(0.3, lambda: self.run_worker(
+                self.services.warm_up, thread=True, group="warm-up", exit_on_error=False,
+                description="Getting the model ready"))
 
     def on_unmount(self) -> None:
         self.services.close()

@@ -54,13 +54,13 @@ async def wait_model_idle(pilot: Any, timeout: float = 30.0) -> None:
     await wait_for(pilot, lambda: screen.job is None, timeout, "the model to finish")
 
 
-async def start_from_home(pilot: Any, idea: str) -> Any:
+async def start_from_home(pilot: Any, idea: str, timeout: float = 30.0) -> Any:
     """Type an idea on the home screen: a new project opens and the model starts."""
     pilot.app.screen.query_one("#new-idea").value = idea
     await pilot.press("enter")
     await wait_for(pilot, lambda: type(pilot.app.screen).__name__ == "BuildScreen" and pilot.app.screen.query("#idea"),
                    10, "the build screen")
-    await wait_model_idle(pilot)
+    await wait_model_idle(pilot, timeout)
     return pilot.app.screen
 
 

@@ -98,6 +98,10 @@ class BuildScreen(ModelJobs, Screen):
         if self.first_idea:
             self.submit_idea(self.first_idea)
 
+    def on_resize(self, event) -> None:
+        """Narrow terminals (under 100 columns) hide the timeline so the program has room (F6 shows it)."""
+        self.set_class(event.size.width < 100, "-narrow")
+
     # -- small helpers -----------------------------------------------------------------------
     @property
     def editor(self) -> CodeEditor:
@@ -204,6 +208,9 @@ class BuildScreen(ModelJobs, Screen):
         verdict = getattr(result.verdict, "name", str(result.verdict))
         can_fix = not result.ok and verdict not in NOT_FIXABLE and not result.ran_out_of_input
         panel.finish(result.message, ok=result.ok or result.ran_out_of_input, can_fix=can_fix)
+        focused = self.app.focused
+        if focused is None or focused.id == "stdin" or not focused.display:
+            self.query_one("#idea", Input).focus()  # ready for the next idea
         self.refresh_bindings()
 
     @on(RunPanel.AnswerGiven)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -27,6 +27,8 @@ class HomeScreen(Screen):
         Binding("f3", "settings", "Settings"),
         Binding("escape", "focus_idea", "Back", show=False),
     ]
+
+    lessons_loaded = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home"):
@@ -53,25 +55,39 @@ class HomeScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#new-idea", Input).focus()
-        self.fill_lists()
+        self.fill_projects()
+        self.load_lessons()
 
     def on_screen_resume(self) -> None:
-        self.fill_lists()
+        self.fill_projects()
         self.query_one("#greeting", Label).update(self._greeting())
 
-    def fill_lists(self) -> None:
+    def fill_projects(self) -> None:
         projects = self.query_one("#projects", OptionList)
         projects.clear_options()
         for project in self.app.services.store.list_projects(limit=20):
             projects.add_option(Option(project.name, id=f"p{project.id}"))
         if projects.option_count == 0:
             projects.add_option(Option("(none yet: type an idea above!)", id="none", disabled=True))
+        else:
+            projects.highlighted = 0  # Tab then Enter opens the latest project
+
+    @work(thread=True, exclusive=True, group="lessons", exit_on_error=False)
+    def load_lessons(self) -> None:
+        """Lessons are files to read: load them after the first frame, off the event loop."""
+        found = self._lessons()
+        self.app.call_from_thread(self._show_lessons, found)
+
+    def _show_lessons(self, found: list[tuple[str, str]]) -> None:
         lessons = self.query_one("#lessons", OptionList)
         lessons.clear_options()
-        for lesson_id, title in self._lessons():
+        for lesson_id, title in found:
             lessons.add_option(Option(title, id=f"l{lesson_id}"))
         if lessons.option_count == 0:
             lessons.add_option(Option("(no lessons here)", id="none", disabled=True))
+        else:
+            lessons.highlighted = 0
+        self.lessons_loaded = True
 
     def _lessons(self) -> list[tuple[str, str]]:
         from vibecode.screens.lesson_link import list_lessons

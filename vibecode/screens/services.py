@@ -47,8 +47,10 @@ def describe_spec(spec: str | None) -> ModelLabel:
 class Services:
     """Store + model for the whole app. Thread-safe: model calls happen in worker threads."""
 
-    def __init__(self, store: Any, backend: Any = None, model_spec: str | None = None) -> None:
+    def __init__(self, store: Any, backend: Any = None, model_spec: str | None = None,
+                 maker_options: dict | None = None) -> None:
         self.store = store
+        self.maker_options = dict(maker_options or {})  # e.g. fewer tries for the tiny test model
         self.model_spec = model_spec
         self._backend = backend
         self._owned = backend is None  # an injected backend (tests) is closed by its owner
@@ -87,13 +89,19 @@ class Services:
                 self.getting_ready = None
         return backend
 
+    def warm_up(self) -> None:
+        """Load the pipeline code and get the model ready while the child types (worker thread)."""
+        import vibecode.make.maker  # noqa: F401  (imports once here, not during the first answer)
+
+        self.backend()
+
     def maker(self, on_progress: Callable[[str, float | None], None] | None = None) -> Any:
         backend = self.backend(on_progress)
         with self._lock:
             if self._maker is None:
                 from vibecode.make import Maker
 
-                self._maker = Maker(backend)
+                self._maker = Maker(backend, **self.maker_options)
             return self._maker
 
     def cancel(self) -> None:

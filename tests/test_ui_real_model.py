@@ -1,0 +1,31 @@
+"""The app end to end with the REAL tiny model (SmolLM2-135M in its own worker process, via the
+session ``tiny_backend`` fixture): idea -> streamed answer -> program or a kind message -> run.
+
+The tiny model writes poor programs, so this checks the plumbing, not the program's quality."""
+
+from __future__ import annotations
+
+import pytest
+
+from e2e.ui_support import chat_texts, make_app, start_from_home, wait_for, wait_run_done
+
+
+@pytest.mark.model
+async def test_real_tiny_model_through_the_app(tiny_backend):
+    """REAL tiny model. The answer streams (progress words counted), the chat ends with a message
+    in plain words, the model meter counts tokens, and a program (if any) runs to a verdict."""
+    app = make_app(tiny_backend, maker_options={"max_attempts": 1, "max_new_tokens": 96})
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await start_from_home(pilot, "print hello three times", timeout=240)
+        store = app.services.store
+        assert store.usage(screen.project_id).completion_tokens > 0
+        last = chat_texts(screen)[-1]
+        assert last.strip() and "Traceback" not in last
+        assert "SmolLM2" in str(screen.query_one("#meter").render())
+        if screen.editor.text.strip():
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: screen.run_handle is not None or screen.last_result is not None)
+            if screen.query_one("#ask").display:
+                await pilot.press("enter")
+            await wait_run_done(pilot, timeout=60)
+            assert screen.last_result is not None and screen.last_result.message
