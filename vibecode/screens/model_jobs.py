@@ -79,7 +79,7 @@ class ModelJobs:
             return check.message or ""
         if check.message and self._pending_personal != text:
             self._pending_personal = text
-            self.chat.add("note", check.message + "\nPress Enter again to send it anyway.")
+            self.chat.add("note", check.message + "\nPress Enter to send it anyway, or change it first.")
             return check.message
         self._pending_personal = None
         return None
@@ -197,7 +197,7 @@ class ModelJobs:
 
     def _explained(self, outcome: Any) -> None:
         if isinstance(outcome, Exception):
-            self.chat.end_stream(words.MODEL_TROUBLE)
+            self.chat.end_stream(words.trouble_words(outcome))
             return
         text = str(outcome).strip() or "I'm not sure. Try selecting a smaller part and ask again."
         self.chat.end_stream(text)
@@ -206,7 +206,7 @@ class ModelJobs:
     def _made(self, job: ModelJob, result: Any) -> None:
         if isinstance(result, Exception) or result is None:
             self.editor.load_text(self.saved_program)
-            self.chat.end_stream(words.STOPPED_MAKING if job.cancelled else words.MODEL_TROUBLE)
+            self.chat.end_stream(words.STOPPED_MAKING if job.cancelled else words.trouble_words(result))
             return
         self.store.add_usage(self.project_id, result.prompt_tokens, result.completion_tokens, result.seconds)
         if not result.program:

@@ -24,6 +24,12 @@ NOTHING_TO_REDO = "There is nothing to redo."
 FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n", re.IGNORECASE)
 
 
+def trouble_words(exc: object) -> str:
+    """What to tell the child when the model failed: the engine's own kind words if it has them."""
+    message = getattr(exc, "message", None)  # vibecode.lm.EngineError carries a child-safe message
+    return message if isinstance(message, str) and message.strip() else MODEL_TROUBLE
+
+
 def short(text: str, limit: int = 60) -> str:
     """One line, cut with "..." when too long."""
     line = " ".join(text.split())

@@ -1,0 +1,132 @@
+"""Pilot tests of everything around the build screen: safety words before the model, settings,
+export, the command palette, themes, lessons from home, Escape, a model that cannot start.
+The model is the FAKE ScriptedBackend unless a docstring says otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from e2e.ui_support import (
+    GREETING, answer, chat_texts, make_app, scripted, start_from_home, type_idea, wait_for, wait_model_idle,
+)
+from vibecode.lm.base import EngineError
+from vibecode.lm.scripted import ScriptedBackend
+
+SIZE = (120, 36)
+
+
+def is_screen(app, name: str) -> bool:
+    return type(app.screen).__name__ == name
+
+
+async def test_personal_details_warn_first_and_unkind_ideas_never_reach_the_model():
+    """FAKE model. A real-looking address gets a gentle warning and stays in the box until Enter
+    again; an unkind idea gets a kind suggestion and the model is never asked."""
+    backend = scripted([answer("Hi!", GREETING), answer("Here.", GREETING)])
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: is_screen(app, "BuildScreen") and app.screen.query("#idea"))
+        screen = app.screen
+        await type_idea(pilot, "a program that says bad words to my friend")
+        assert "kind" in chat_texts(screen)[-1]
+        assert backend.calls == [] and screen.job is None
+
+        idea = "a map that shows my address 12 Oak Street, Springfield"
+        await type_idea(pilot, idea)
+        assert "address" in chat_texts(screen)[-1]
+        assert screen.query_one("#idea").value == idea and screen.job is None
+        await pilot.press("enter")  # send it anyway
+        await wait_model_idle(pilot)
+        assert len(backend.calls) == 1
+
+
+async def test_settings_name_and_colours_are_saved():
+    """The settings dialog saves the child's name and colours; the home screen greets by name."""
+    from vibecode.settings import load_settings
+
+    app = make_app(scripted(["unused"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: is_screen(app, "SettingsScreen"))
+        dialog = app.screen
+        dialog.query_one("#name").value = "Ada"
+        dialog.query_one("#theme").value = "vibecode-light"
+        await pilot.click("#save")
+        await wait_for(pilot, lambda: is_screen(app, "HomeScreen"))
+        assert app.theme == "vibecode-light"
+        assert "Hi Ada!" in str(app.screen.query_one("#greeting").render())
+    saved = load_settings()
+    assert saved.child_name == "Ada" and saved.theme == "vibecode-light"
+
+
+async def test_export_python_and_web_page(vibecode_home):
+    """FAKE model. Both exports are written and the child is told where."""
+    app = make_app(scripted([answer("Hi!", GREETING)]))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_from_home(pilot, "say hello")
+        screen.action_export("py")
+        screen.action_export("html")
+        files = sorted(Path(vibecode_home, "exports").iterdir())
+        assert [f.suffix for f in files] == [".html", ".py"]
+        assert 'print("Hello " + name + "!")' in files[1].read_text()
+        assert "<html" in files[0].read_text()
+
+
+async def test_palette_changes_colours_and_escape_always_goes_back():
+    """FAKE model. Ctrl+P finds "high contrast"; Escape leaves the transcript, the puzzle and the
+    build screen, one step at a time."""
+    app = make_app(scripted([answer("Hi!", GREETING)]))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_from_home(pilot, "say hello")
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: is_screen(app, "CommandPalette"))
+        await pilot.press(*"contrast")
+        await pilot.pause(0.4)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.theme == "vibecode-contrast")
+        assert app.screen is screen and screen.editor.theme == "vibecode-contrast"
+
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: is_screen(app, "TranscriptScreen"))
+        assert "You said: say hello" in app.screen.query_one("#transcript").text
+        await pilot.press("escape")
+        assert app.screen is screen
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: is_screen(app, "QuizScreen"))
+        await pilot.press("escape")
+        assert app.screen is screen
+        screen.query_one("#idea").focus()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: is_screen(app, "HomeScreen"))
+
+
+async def test_lesson_opens_from_home():
+    """A lesson from the home screen's list opens the lessons engineer's LessonScreen; Escape returns."""
+    app = make_app(scripted(["unused"]))
+    async with app.run_test(size=SIZE) as pilot:
+        home = app.screen
+        await wait_for(pilot, lambda: home.lessons_loaded)
+        lessons = home.query_one("#lessons")
+        lessons.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: is_screen(app, "LessonScreen"))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is home)
+
+
+class BrokenBackend(ScriptedBackend):
+    """A FAKE model that cannot start, like a missing model file."""
+
+    def _prepare(self, on_progress):
+        raise EngineError("The helper model isn't installed yet. Ask your teacher to set it up.")
+
+
+async def test_a_model_that_cannot_start_gets_kind_words():
+    """FAKE broken model: the engine's kind sentence is shown, never a traceback, and the app goes on."""
+    app = make_app(BrokenBackend(["x"]))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_from_home(pilot, "say hello")
+        last = chat_texts(screen)[-1]
+        assert "Ask your teacher" in last and "Traceback" not in last
+        assert screen.query_one("#idea").disabled is False
