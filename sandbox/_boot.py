@@ -278,8 +278,8 @@ def _main(argv) -> None:
             native.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG = SIGKILL: no orphan outlives the app
         except (OSError, ImportError, AttributeError):
             native = None
-    if os.getppid() != parent:
-        os._exit(EXIT_NOT_PROTECTED)  # the supervisor is already gone
+    if parent and os.getppid() != parent:
+        os._exit(EXIT_NOT_PROTECTED)  # the supervisor is already gone (0: under bwrap, which checks)
     if "l" in flags or "s" in flags:
         try:
             native = native or _Native()

@@ -60,8 +60,13 @@ async def start_run(
     limits: Limits = Limits(),
     project_files: dict[str, str | bytes] | None = None,
     allow_unprotected: bool = False,
+    extra_walls: bool = False,
 ) -> Run:
-    """Start an interactive run of ``source`` (saved as main.py in a fresh folder)."""
+    """Start an interactive run of ``source`` (saved as main.py in a fresh folder).
+
+    ``extra_walls`` adds bubblewrap namespaces on Linux when it works here (never instead of
+    Landlock and seccomp; ``result.layers`` says what was on).
+    """
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[Event] = asyncio.Queue()
     finished: asyncio.Future[RunResult] = loop.create_future()
@@ -78,7 +83,7 @@ async def start_run(
             pass  # the app's loop is closed; nobody is listening any more
 
     sup = Supervisor(source, limits=limits, project_files=project_files, allow_unprotected=allow_unprotected,
-                     on_event=on_event, interactive=True)
+                     on_event=on_event, interactive=True, extra_walls=extra_walls)
     await loop.run_in_executor(None, sup.start)
     return Run(sup, queue, finished)
 
@@ -91,6 +96,7 @@ def run_program(
     project_files: dict[str, str | bytes] | None = None,
     allow_unprotected: bool = False,
     on_event: Callable[[Event], None] | None = None,
+    extra_walls: bool = False,
 ) -> RunResult:
     """Run to the end, feeding ``stdin_lines`` one per input() request, then end-of-file.
 
@@ -98,4 +104,4 @@ def run_program(
     ``on_event`` (optional) is called from the runner's thread with each event.
     """
     return run_blocking(source, stdin_lines, limits=limits, project_files=project_files,
-                        allow_unprotected=allow_unprotected, on_event=on_event)
+                        allow_unprotected=allow_unprotected, on_event=on_event, extra_walls=extra_walls)

@@ -32,6 +32,7 @@ def run_file(
     allow_unprotected: bool = False,
     as_json: bool = False,
     quiet_lint: bool = False,
+    extra_walls: bool = False,
 ) -> int:
     """Run one program file and print what it shows; returns the exit code for the shell."""
     try:
@@ -51,7 +52,7 @@ def run_file(
     if not as_json and not quiet_lint:
         for note in lint(source):
             print(f"Note: {note.message}", file=sys.stderr)
-    result = _run(source, lines, limits, allow_unprotected, echo=not as_json)
+    result = _run(source, lines, limits, allow_unprotected, echo=not as_json, extra_walls=extra_walls)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -73,12 +74,13 @@ def exit_code_for(result: RunResult) -> int:
     return code if isinstance(code, int) and 0 < code < 256 else 1
 
 
-def _run(source: str, lines: list[str] | None, limits: Limits, allow_unprotected: bool, echo: bool) -> RunResult:
+def _run(source: str, lines: list[str] | None, limits: Limits, allow_unprotected: bool, echo: bool,
+         extra_walls: bool = False) -> RunResult:
     """Scripted when lines are given; otherwise pass this process's stdin through, line by line."""
     events: queue.Queue = queue.Queue()
     interactive = lines is None
     sup = Supervisor(source, limits=limits, project_files=None, allow_unprotected=allow_unprotected,
-                     on_event=events.put, stdin_lines=lines, interactive=interactive)
+                     on_event=events.put, stdin_lines=lines, interactive=interactive, extra_walls=extra_walls)
     sup.start()
     typed_on_terminal = interactive and _stdin_is_tty()
     while True:
@@ -124,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--cpu", type=float, metavar="S", help="seconds of computer thinking time (default 5)")
     run.add_argument("--memory", type=int, metavar="MB", help="memory limit in MiB (default 512)")
     run.add_argument("--output-bytes", type=int, metavar="N", help="most output bytes (default 200000)")
+    run.add_argument("--bubblewrap", action="store_true",
+                     help="also put the program behind bubblewrap's walls when it works here (Linux)")
     run.add_argument("--allow-unprotected", action="store_true",
                      help="run even when this computer lacks protections (teachers only)")
     sub.add_parser("probe", help="show which protections this computer gives")
@@ -145,4 +149,4 @@ def main(argv: list[str] | None = None) -> int:
     }
     limits = replace(limits, **{k: v for k, v in changes.items() if v is not None})
     return run_file(args.file, input_file=args.input, limits=limits, allow_unprotected=args.allow_unprotected,
-                    as_json=args.json)
+                    as_json=args.json, extra_walls=args.bubblewrap)

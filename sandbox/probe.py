@@ -152,21 +152,40 @@ def _probe_linux(check_bubblewrap: bool) -> Protections:
     )
 
 
-def _bubblewrap_state() -> str:
-    """Reports bubblewrap honestly; the runner does not use it yet (seccomp + Landlock suffice)."""
+# The walls bubblewrap adds when asked for (``extra_walls=True``): private network, process ids,
+# IPC and host name; no new user namespaces inside; a read-only view of the machine; the run's
+# folder read-write. Landlock and seccomp are still switched on inside.
+def bubblewrap_command(scratch: str) -> list[str] | None:
+    """The bwrap prefix for one run, or None when bubblewrap does not work here."""
+    path = bubblewrap_path()
+    if path is None:
+        return None
+    return [path, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--cap-drop", "ALL",
+            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--bind", scratch, scratch,
+            "--chdir", scratch, "--"]
+
+
+@functools.lru_cache(maxsize=1)
+def bubblewrap_path() -> str | None:
+    """bwrap's path if it starts a sandbox with our options on this machine (tried once)."""
     path = shutil.which("bwrap")
     if path is None:
-        return "not installed (optional)"
+        return None
     try:
         done = subprocess.run(
-            [path, "--unshare-all", "--ro-bind", "/", "/", "--", "/bin/true"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=5,
+            [path, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--cap-drop", "ALL",
+             "--ro-bind", "/", "/", "--dev", "/dev", "--", sys.executable, "-I", "-S", "-c", "pass"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10,
         )
     except (OSError, subprocess.SubprocessError):
-        return "installed but does not start here (optional)"
-    if done.returncode != 0:
-        return "installed but blocked here (optional; user namespaces are off)"
-    return "works here, not used as an extra wall yet (optional)"
+        return None
+    return path if done.returncode == 0 else None
+
+
+def _bubblewrap_state() -> str:
+    """Reports bubblewrap honestly: it is an optional extra, used only when asked for."""
+    if shutil.which("bwrap") is None:
+        return "not installed (optional)"
+    if bubblewrap_path() is None:
+        return "installed but blocked here (optional; user namespaces may be off)"
+    return "works here (optional extra walls, used when asked for)"

@@ -65,6 +65,7 @@ class RunResult:
     files: dict[str, bytes] = field(default_factory=dict)  # regular files left in the folder (capped)
     protections: str = ""  # e.g. "time ✓ memory ✓ files ✓ internet ✓ other programs ✓"
     warning: str | None = None  # set when the run was not fully protected
+    layers: list[str] = field(default_factory=list)  # what was on: "supervisor", "limits", "landlock ABI 7", ...
 
     @property
     def ok(self) -> bool:

@@ -234,8 +234,10 @@ class Supervisor:
         stdin_lines: list[str] | None = None,
         interactive: bool = False,
         python: str | None = None,
+        extra_walls: bool = False,
     ) -> None:
         self.source = source
+        self.extra_walls = extra_walls
         self.limits = limits
         self.project_files = project_files
         self.allow_unprotected = allow_unprotected
@@ -270,6 +272,7 @@ class Supervisor:
         self._error: dict | None = None
         self._tried: list[str] = []
         self._refused: str | None = None
+        self._flags = ""
         self._ready = False
         self._input_closed = False
         self._waiting_since: float | None = None
@@ -280,6 +283,10 @@ class Supervisor:
         self._stdin_fd = -1
         self._stdin_registered = False
         self._sel: selectors.BaseSelector | None = None
+        self._bwrap: list[str] | None = None
+        self._layers: list[str] = ["supervisor"]
+        self._sampled_cpu = 0.0
+        self._sampled_peak_mb = 0.0
 
     # --- public, thread-safe -------------------------------------------------------------------
     def send_input(self, line: str) -> None:
@@ -335,6 +342,12 @@ class Supervisor:
             log.exception("could not make the run's folder")
             self._finish_early(Verdict.CRASHED, f"I could not make a folder to run your program in ({exc}).")
             return
+        if self.extra_walls and sys.platform.startswith("linux"):
+            from .probe import bubblewrap_command
+
+            self._bwrap = bubblewrap_command(self.scratch)
+            if self._bwrap is None:
+                self._layers.append("bubblewrap unavailable")
         self._start_time = time.monotonic()
         self._wake_r, self._wake_w = os.pipe()
         thread = threading.Thread(target=self._launch_and_watch, args=(flags, bpf_hex), name="sandbox-run",
@@ -368,10 +381,13 @@ class Supervisor:
         self.done.set()
 
     def _launch(self, flags: str, bpf_hex: str) -> None:
+        self._flags = flags
         lim = self.limits
         cpu = max(1, math.ceil(lim.cpu_seconds))
+        # Under bubblewrap the child's parent is bwrap's own init (it dies with us: --die-with-parent).
+        parent = 0 if self._bwrap else os.getpid()
         nums = ",".join(str(int(x)) for x in (
-            cpu, lim.memory_mb * 1024 * 1024, lim.file_size_mb * 1024 * 1024, lim.open_files, os.getpid()))
+            cpu, lim.memory_mb * 1024 * 1024, lim.file_size_mb * 1024 * 1024, lim.open_files, parent))
         read_paths = interpreter_read_paths() + [p for p in SYSTEM_READ_PATHS if os.path.exists(p)]
         write_paths = [self.scratch] + [p for p in SYSTEM_WRITE_PATHS if os.path.exists(p)]
         ctrl_r, ctrl_w = os.pipe() if IS_POSIX else (-1, -1)  # Windows: no control pipe (no pass_fds)
@@ -386,7 +402,7 @@ class Supervisor:
             finally:
                 os.close(code_w)
             boot = ["-c", LAUNCHER, str(code_r)]
-        cmd = [self.python, "-I", "-S", "-u", "-B", "-X", "utf8", *boot, self.scratch,
+        cmd = [*(self._bwrap or []), self.python, "-I", "-S", "-u", "-B", "-X", "utf8", *boot, self.scratch,
                str(ctrl_w), nums, flags, bpf_hex or "-", *read_paths, "--rw", *write_paths]
         kwargs: dict = {}
         if IS_POSIX:
@@ -479,6 +495,8 @@ class Supervisor:
                     next_disk = now + DISK_POLL_SECONDS
                     if folder_size(self.scratch) > self.limits.disk_mb * 1024 * 1024:
                         self._kill(Verdict.TOO_MUCH_DISK)
+                if self._bwrap and not exited:
+                    self._sample_descendants()
                 if pidfd < 0 and not exited:
                     exited = self._reap(block=False)
                 if not self._fds and not exited:
@@ -721,8 +739,17 @@ class Supervisor:
                 self._error = record
         elif kind == b"X" and not self._ready:
             self._refused = body.decode("utf-8", "replace")[:300]
-        elif kind == b"R":
+        elif kind == b"R" and not self._ready:
             self._ready = True  # protections are on; from now on the program could write here too
+            abi, _, sc = body.partition(b",")
+            if "r" in self._flags:
+                self._layers.append("limits")
+            if abi.isdigit() and int(abi) > 0:
+                self._layers.append(f"landlock ABI {int(abi)}")
+            if sc == b"1":
+                self._layers.append("seccomp")
+            if self._bwrap:
+                self._layers.append("bubblewrap")
 
     def _on_input_wanted(self) -> None:
         if self.interactive:
@@ -852,6 +879,15 @@ class Supervisor:
         peak = 0.0
         if usage:
             peak = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+        cpu_limit = float(max(1, math.ceil(self.limits.cpu_seconds)))
+        if self._bwrap:
+            # bwrap's own rusage hides the program's; use what was sampled, and read 128+N as signal N.
+            cpu, peak = max(cpu, self._sampled_cpu), max(peak, self._sampled_peak_mb)
+            code = self._exit_status
+            if code is not None and 128 < code < 128 + 65 and self._error is None:
+                self._exit_status = -(code - 128)
+                if code - 128 == signal.SIGKILL and self._killed_for is None:
+                    cpu = max(cpu, cpu_limit)  # only the CPU hard limit kills it that way
         error = self._error
         if error is None and self._exit_status == 1:
             error = _error_from_stderr("".join(self._stderr_tail))
@@ -868,7 +904,7 @@ class Supervisor:
             tried=list(self._tried),
             input_closed=self._input_closed,
             cpu_seconds=cpu,
-            cpu_limit=float(max(1, math.ceil(self.limits.cpu_seconds))),
+            cpu_limit=cpu_limit,
             refused=self._refused,
             outside=outside,
         ))
@@ -902,8 +938,37 @@ class Supervisor:
             files=files,
             protections=self.protections.summary(),
             warning=self.warning,
+            layers=list(self._layers),
         )
         self.on_event(Finished(self.result))
+
+    def _sample_descendants(self) -> None:
+        """CPU time and peak memory of the processes under bwrap (their rusage never reaches us)."""
+        proc = self._proc
+        if proc is None:
+            return
+        cpu, peak = 0.0, 0.0
+        tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        stack, seen = [proc.pid], set()
+        while stack and len(seen) < 16:
+            pid = stack.pop()
+            seen.add(pid)
+            try:
+                with open(f"/proc/{pid}/task/{pid}/children") as f:
+                    stack.extend(int(c) for c in f.read().split() if int(c) not in seen)
+                if pid == proc.pid:
+                    continue
+                with open(f"/proc/{pid}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+                cpu += (int(fields[11]) + int(fields[12])) / tick
+                with open(f"/proc/{pid}/status", "rb") as f:
+                    for line in f:
+                        if line.startswith(b"VmHWM:"):
+                            peak = max(peak, int(line.split()[1]) / 1024)
+            except (OSError, ValueError, IndexError):
+                continue
+        self._sampled_cpu = max(self._sampled_cpu, cpu)
+        self._sampled_peak_mb = max(self._sampled_peak_mb, peak)
 
     def _points_outside(self, filename: str) -> bool:
         path = filename if os.path.isabs(filename) else os.path.join(self.scratch, filename)
@@ -956,11 +1021,12 @@ def _text(record: dict | None, key: str) -> str | None:
 
 def run_blocking(source: str, stdin_lines: list[str] | None, *, limits: Limits,
                  project_files: dict[str, str | bytes] | None, allow_unprotected: bool,
-                 on_event: Callable[[Event], None] | None = None, python: str | None = None) -> RunResult:
+                 on_event: Callable[[Event], None] | None = None, python: str | None = None,
+                 extra_walls: bool = False) -> RunResult:
     """Run to the end in this thread (the watcher runs beside it). Safe from any thread."""
     sup = Supervisor(source, limits=limits, project_files=project_files, allow_unprotected=allow_unprotected,
                      on_event=on_event, stdin_lines=stdin_lines if stdin_lines is not None else [],
-                     python=python)
+                     python=python, extra_walls=extra_walls)
     sup.start()
     sup.done.wait()
     assert sup.result is not None

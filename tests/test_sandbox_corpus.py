@@ -234,8 +234,9 @@ def _fill(text: str, env: Env) -> str:
     return text
 
 
-def _run_case(case: corpus.Case, env: Env) -> tuple[dict, subprocess.CompletedProcess]:
+def _run_case(case: corpus.Case, env: Env, extra_walls: bool = False) -> tuple[dict, subprocess.CompletedProcess]:
     payload = {
+        "extra_walls": extra_walls,
         "source": _fill(case.source, env),
         "stdin_lines": case.stdin_lines,
         "limits": case.limits,
@@ -279,6 +280,9 @@ def _processes_of(uid: int, exclude: set[int]) -> list[str]:
         try:
             if os.stat(f"/proc/{entry}").st_uid != uid:
                 continue
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                if f.read().rsplit(b")", 1)[1].split()[0] == b"Z":
+                    continue  # already dead, waiting to be reaped
             with open(f"/proc/{entry}/cmdline", "rb") as f:
                 found.append(f"{entry}: {f.read()[:100]!r}")
         except OSError:
@@ -400,3 +404,30 @@ def test_runs_as_unprivileged_user(sbx: Env) -> None:
     case = next(c for c in corpus.ORDINARY if c.name == "works_math")
     report, _ = _run_case(case, sbx)
     assert report["uid"] != 0
+
+
+# With bubblewrap as an extra wall (optional; used in addition to Landlock and seccomp, never
+# instead): a cross-section of the corpus must hold just the same.
+WITH_BUBBLEWRAP = [
+    "print_flood", "memory_bomb_single", "fork_bomb", "os_system", "subprocess_run", "socket_tcp_loopback",
+    "socket_udp_loopback", "socket_unix_abstract", "read_ssh_key", "write_outside", "symlink_read_escape",
+    "proc_parent_environ", "signal_parent", "signal_victim", "dev_tty_tiocsti", "deep_recursion", "ctypes_segfault",
+    "nested_user_namespace", "works_hello_input", "works_threads", "works_files_in_folder", "works_time",
+]
+
+
+@pytest.mark.parametrize("name", WITH_BUBBLEWRAP)
+def test_corpus_case_with_bubblewrap(name: str, sbx: Env) -> None:
+    case = next(c for c in corpus.ALL if c.name == name)
+    report, _ = _run_case(case, sbx, extra_walls=True)
+    result = report["result"]
+    if "bubblewrap" not in result["layers"]:
+        pytest.skip("bubblewrap is not installed or cannot start here (it is an optional extra): "
+                    + ", ".join(result["layers"]))
+    assert {"limits", "seccomp"} <= set(result["layers"]) and any(x.startswith("landlock") for x in result["layers"])
+    problems = _check_outside(case, sbx, report)
+    if result["verdict"] not in case.verdicts:
+        problems.append(f"verdict {result['verdict']} not in {sorted(case.verdicts)}: {result['message']}")
+    problems += [f"expected {t!r}" for t in case.must_print if t not in result["output"]]
+    problems += [f"{t!r} must not appear" for t in case.must_not_print if t in result["output"]]
+    assert not problems, f"{case.name} (bubblewrap): " + "; ".join(problems) + f"\noutput: {result['output'][:300]!r}"

@@ -23,7 +23,18 @@ def _prctl_subreaper() -> None:
     libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
+def _reap_zombies() -> None:
+    """Dead children (e.g. bubblewrap's helpers, reparented to us) are not left-behind processes."""
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                return
+        except ChildProcessError:
+            return
+
+
 def _children(pid: int) -> list[int]:
+    _reap_zombies()
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -34,7 +45,7 @@ def _children(pid: int) -> list[int]:
         except OSError:
             continue
         fields = stat[stat.rfind(b")") + 2 :].split()
-        if int(fields[1]) == pid:
+        if int(fields[1]) == pid and fields[0] != b"Z":
             found.append(int(entry))
     return found
 
@@ -93,7 +104,8 @@ def main() -> int:
     limits = Limits(**case.get("limits", {}))
     files = {k: v for k, v in case.get("project_files", {}).items()}
     started = time.monotonic()
-    result = run_program(case["source"], case.get("stdin_lines"), limits=limits, project_files=files or None)
+    result = run_program(case["source"], case.get("stdin_lines"), limits=limits, project_files=files or None,
+                         extra_walls=bool(case.get("extra_walls")))
     elapsed = time.monotonic() - started
     time.sleep(0.05)  # let any orphan reach us
     leftover = []
