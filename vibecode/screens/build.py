@@ -86,6 +86,8 @@ class BuildScreen(ModelJobs, Screen):
         self.saved_program = current.program if current else ""
         draft = self.store.draft(self.project_id)
         self.editor.load_text(draft if draft is not None else self.saved_program)
+        if draft is not None and draft != self.saved_program:  # typing from last time: keep it
+            self._edit_timer = self.set_timer(EDIT_SAVE_SECONDS, self.save_edit)
         chat = self.query_one(ChatPanel)
         for message in self.store.messages(self.project_id):
             if message.role in ("user", "assistant"):
@@ -207,7 +209,8 @@ class BuildScreen(ModelJobs, Screen):
         self.last_result = result
         verdict = getattr(result.verdict, "name", str(result.verdict))
         can_fix = not result.ok and verdict not in NOT_FIXABLE and not result.ran_out_of_input
-        panel.finish(result.message, ok=result.ok or result.ran_out_of_input, can_fix=can_fix)
+        message = result.message + ("  Press Ctrl+F and I'll help you fix it." if can_fix else "")
+        panel.finish(message, ok=result.ok or result.ran_out_of_input, can_fix=can_fix)
         focused = self.app.focused
         if focused is None or focused.id == "stdin" or not focused.display:
             self.query_one("#idea", Input).focus()  # ready for the next idea
@@ -271,6 +274,18 @@ class BuildScreen(ModelJobs, Screen):
         timeline.display = not timeline.display
 
     # -- other places ------------------------------------------------------------------------
+    async def on_unmount(self) -> None:
+        if self.run_handle is not None:  # closing the app never leaves a program running
+            await self.run_handle.stop()
+
+    def action_details(self) -> None:
+        """The full error, for older kids and grown-ups who ask for it (never shown by itself)."""
+        details = getattr(self.last_result, "traceback", None)
+        if not details:
+            self.notify("There are no error details to show.", timeout=3)
+            return
+        self.run_panel.feed("\n--- error details ---\n" + details.rstrip() + "\n")
+
     async def action_back(self) -> None:
         self.save_edit()
         await self.action_stop()
@@ -324,6 +339,8 @@ class BuildScreen(ModelJobs, Screen):
         yield SystemCommand("Undo", "Go back one change (Ctrl+Z)", self.action_undo)
         yield SystemCommand("Redo", "Go forward one change (Ctrl+Y)", self.action_redo)
         yield SystemCommand("Show or hide the timeline", "F6", self.action_toggle_timeline)
+        yield SystemCommand("Show the error details", "The full Python error message, for the curious",
+                            self.action_details)
         yield SystemCommand("Plain transcript", "Chat and output as plain text (F8)", self.action_transcript)
         yield SystemCommand("Save as a Python file", "Export the program", lambda: self.action_export("py"))
         yield SystemCommand("Save as a web page", "The program and its story", lambda: self.action_export("html"))
