@@ -8,7 +8,8 @@ handed to each child as bytes, so the child needs nothing but ``prctl``.
 Policy (a deny list; everything denied answers EPERM so the kid gets an error message, not a
 crash): no new processes (threads are fine), no program execution, no sockets, no signals, no
 debugging or reading other processes, no namespaces or mounts, no kernel-admin calls, no
-TIOCSTI/TIOCLINUX terminal injection.
+TIOCSTI/TIOCLINUX terminal injection, no shared IPC, and no changing file metadata (mode, owner,
+times, xattrs), which Landlock does not cover.
 """
 
 from __future__ import annotations
@@ -54,8 +55,17 @@ DENIED = (
     "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
     "reboot", "swapon", "swapoff", "acct", "syslog", "quotactl", "quotactl_fd",
     "lookup_dcookie", "vhangup", "uselib", "personality",
-    # System V IPC shared with other processes
-    "shmget", "msgget", "semget",
+    # System V IPC and POSIX message queues shared with other processes
+    "shmget", "shmat", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semtimedop", "semctl",
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+    # File metadata by path: Landlock does not cover chmod, chown, utime or xattrs, so these are refused
+    # everywhere (kid programs don't need them; reading and writing files in the folder still works).
+    "chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+    "utime", "utimes", "futimesat", "utimensat", "truncate",
+    "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr", "setxattrat",
+    "removexattrat",
+    # Watching other folders for changes
+    "inotify_add_watch", "fanotify_init", "fanotify_mark",
 )
 
 

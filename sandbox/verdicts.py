@@ -130,11 +130,11 @@ def _judge_error(err: dict, o: Outcome) -> Judgement:
         return Judgement(Verdict.TOO_MUCH_DISK, "Your program tried to make a file that is too big. Try "
                          "writing less into it.")
     if err.get("oserror"):
-        where = _WHERE.get(str(err.get("where") or ""))
-        if where is None and o.tried and err.get("errno") in (errno.EPERM, errno.EACCES, errno.ENOSYS, None):
-            where = o.tried[-1]
-        if where is not None:
-            verdict = _TRIED_VERDICT[where]
+        tried = _WHERE.get(str(err.get("where") or ""))
+        if tried is None and o.tried and err.get("errno") in (errno.EPERM, errno.EACCES, errno.ENOSYS, None):
+            tried = o.tried[-1]
+        if tried is not None:
+            verdict = _TRIED_VERDICT[tried]
             return Judgement(verdict, MESSAGES[verdict])
     if err.get("errno") in _FILE_ERRNOS and err.get("filename") and o.outside:
         return Judgement(Verdict.FILE_OUTSIDE, MESSAGES[Verdict.FILE_OUTSIDE])
@@ -171,6 +171,9 @@ def _hint(kind: str, message: str) -> str:
         return "It used a name after a dot that this kind of thing doesn't have. Check the spelling. "
     if kind == "FileNotFoundError":
         return "It tried to open a file that isn't there. Check the name, or write the file first. "
+    if kind == "PermissionError":
+        return ("Programs here are not allowed to do that (for example change who may use a file). Try "
+                "just reading and writing files in the program's folder. ")
     return "Look at that line and try to fix it. "
 
 

@@ -74,7 +74,7 @@ class Env:
     python: str
     runner_dir: Path
     token: str
-    canaries: dict[Path, tuple[bytes, float]]
+    canaries: dict[Path, tuple[bytes, tuple]]
     watched_dirs: dict[Path, set[str]]
     outside: Path
     tcp: socket.socket
@@ -204,7 +204,7 @@ def sbx() -> Env:
     victim = subprocess.Popen([python, "-I", "-S", "-c", "import time; time.sleep(3600)"], cwd="/",
                               start_new_session=True, **({"user": uid, "group": gid, "extra_groups": []} if root else {}))
 
-    canaries = {p: (p.read_bytes(), p.stat().st_mtime) for p in files}
+    canaries = {p: (p.read_bytes(), (p.stat().st_mtime, p.stat().st_mode, p.stat().st_uid)) for p in files}
     watched = {d: _snapshot(d) for d in (home, ssh, outside, Path("/tmp"), Path("/dev/shm"), Path("/var/tmp"))}
     env = Env(uid, gid, root, home, python, runner_dir, token, canaries, watched, outside, tcp, udp, abstract,
               unix_path, unix_path_name, abstract_name, victim, secret_file)
@@ -299,7 +299,8 @@ def _check_outside(case: corpus.Case, env: Env, report: dict) -> list[str]:
         problems.append("the secret token was shown")
     for path, (content, mtime) in env.canaries.items():
         try:
-            if path.read_bytes() != content or path.stat().st_mtime != mtime:
+            st = path.stat()
+            if path.read_bytes() != content or (st.st_mtime, st.st_mode, st.st_uid) != mtime:
                 problems.append(f"canary changed: {path}")
         except OSError:
             problems.append(f"canary gone: {path}")

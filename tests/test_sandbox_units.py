@@ -102,6 +102,9 @@ def test_judge_maps_what_happened_to_verdicts() -> None:
     assert judge(_outcome(exit_code=0)).verdict is Verdict.OK
     exit3 = judge(_outcome(exit_code=3))
     assert exit3.verdict is Verdict.MISTAKE and "3" in exit3.message
+    denied = judge(_outcome(error={"type": "PermissionError", "errno": 1, "filename": "d", "oserror": True,
+                                   "where": None, "line": 3}))
+    assert denied.verdict is Verdict.MISTAKE and "line 3" in denied.message and "None" not in denied.message
     name = judge(_outcome(error={"type": "NameError", "message": "name 'pricee' is not defined", "line": 4}))
     assert "line 4" in name.message and "pricee" in name.message
 

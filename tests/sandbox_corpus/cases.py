@@ -167,7 +167,7 @@ HOSTILE: list[Case] = [
     Case("symlink_left_for_readback", "import os\nos.symlink('@@SSH_KEY@@', 'result.txt')\n"
          "os.symlink('/etc/passwd', 'passwd.txt')\nprint('left links')\n", {"ok"}),
     Case("chmod_own_folder", "import os\nos.mkdir('d')\nopen('d/x', 'w').write('x')\nos.chmod('d', 0)\nos.chmod('.', 0o500)\n"
-         "print('locked')\n", {"ok"}, must_print=("locked",)),
+         "print('PWNED locked')\n", {"mistake"}),  # chmod is refused (Landlock does not cover it)
     Case("disk_fill", "data = b'x' * (4 * 1024 * 1024)\nfor i in range(100):\n    with open(f'f{i}.bin', 'wb') as f:\n"
          "        f.write(data)\n", {"too_much_disk"}, limits={"wall_seconds": 10.0}),
     Case("file_too_big", "with open('big.bin', 'wb') as f:\n    f.write(b'x' * (20 * 1024 * 1024))\n",
@@ -270,5 +270,21 @@ HOSTILE += [
          "import platform\nnr = {'x86_64': 56, 'aarch64': 220}.get(platform.machine(), 56)\n"
          "r = libc.syscall(nr, flags, 0, 0, 0, 0)\nprint('clone result', r, ctypes.get_errno())\n",
          {"ok"}, must_print=("clone result -1",)),
+]
+ALL = HOSTILE + ORDINARY
+
+HOSTILE += [
+    Case("metadata_change_outside",
+         "import os\nfor name, fn in [('chmod', lambda: os.chmod('@@SSH_KEY@@', 0o777)),\n"
+         "                 ('utime', lambda: os.utime('@@HOME_CANARY@@', (0, 0))),\n"
+         "                 ('chown', lambda: os.chown('@@HOME_CANARY@@', -1, -1)),\n"
+         "                 ('setxattr', lambda: os.setxattr('@@HOME_CANARY@@', 'user.pwned', b'1')),\n"
+         "                 ('truncate', lambda: os.truncate('@@HOME_CANARY@@', 0))]:\n"
+         "    try:\n        fn()\n        print('PWNED', name)\n    except OSError as e:\n        print(name, 'refused')\n",
+         {"ok"}, must_print=("chmod refused", "utime refused", "truncate refused")),
+    Case("shared_memory_attach",
+         "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nfor shmid in range(0, 64):\n"
+         "    if libc.shmat(shmid, None, 0) not in (-1, 0xffffffffffffffff, 0xffffffff):\n        print('PWNED shm', shmid)\n"
+         "print('shm done')\n", {"ok"}, must_print=("shm done",)),
 ]
 ALL = HOSTILE + ORDINARY
