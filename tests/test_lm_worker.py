@@ -162,3 +162,13 @@ def test_open_backend_reads_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("VIBECODE_MODEL")
     local = open_backend()
     assert local.location == "on this computer" and "1.5B" in local.name
+
+
+def test_model_info_command_lists_the_models():
+    out = subprocess.run(
+        [sys.executable, "-m", "vibecode", "model", "info"], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    for key in ("tiny", "qwen-0.5b", "qwen-1.5b"):
+        assert key in out.stdout
+    assert "torch" not in out.stderr

@@ -14,6 +14,7 @@ Hugging Face model id (needs internet the first time; transformers keeps its own
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import gc
 import io
@@ -24,12 +25,12 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from vibecode import paths
 from vibecode.lm import cache, catalog
 from vibecode.lm.base import ChatMessage, EngineError, GenerateOptions, GenerationStats
+from vibecode.lm.sources import Source, cache_key, resolve_source
 from vibecode.lm.textstop import StopScanner
 
 log = logging.getLogger("vibecode.lm.engine")
@@ -231,45 +232,6 @@ class _TqdmToStage:
 # --- preparing the cache -----------------------------------------------------------------------------
 
 
-@dataclass
-class Source:
-    kind: str  # "embedded" | "gguf" | "folder" | "hub"
-    name: str  # display name
-    model: catalog.EmbeddedModel | None = None
-    path: Path | None = None  # gguf file or folder
-    hub_id: str | None = None
-
-
-def resolve_source(spec: str | None) -> Source:
-    """Turn a model name into where its weights come from."""
-    key = catalog.resolve_key(spec)
-    if key is not None:
-        model = catalog.MODELS[key]
-        return Source("embedded", model.display_name, model=model)
-    assert spec is not None
-    path = Path(spec).expanduser()
-    if path.is_file() and path.suffix == ".gguf":
-        return Source("gguf", path.stem, path=path.resolve())
-    if path.is_dir():
-        ggufs = sorted(path.glob("*.gguf"))
-        if not (path / "config.json").exists() and len(ggufs) == 1:
-            return Source("gguf", ggufs[0].stem, path=ggufs[0].resolve())
-        return Source("folder", path.resolve().name, path=path.resolve())
-    if spec.startswith((".", "/", "~")) or os.sep in spec and spec.count("/") != 1:
-        raise EngineError(f"There is no model folder at {spec}. Check the name and try again.")
-    return Source("hub", spec, hub_id=spec)
-
-
-def cache_key(source: Source) -> str:
-    if source.kind == "embedded":
-        assert source.model is not None
-        return f"{source.model.key}-{source.model.sha256[:12]}"
-    assert source.path is not None
-    stat = source.path.stat()
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in source.path.stem)[:60]
-    return f"gguf-{safe}-{stat.st_size}-{int(stat.st_mtime)}"
-
-
 def _dead_pid(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -317,6 +279,12 @@ def ensure_cache(source: Source, on_progress: Progress | None = None, full_check
             return final
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _needed_gb(source: Source) -> int:
+    """Rough free disk space a conversion needs: float32 weights are ~7x the 4-bit file, plus the file."""
+    size = source.model.size if source.model else (source.path.stat().st_size if source.path else 2**30)
+    return max(1, round(size * 8 / 2**30))
 
 
 class _FasterGguf:
@@ -413,6 +381,15 @@ def _convert(source: Source, final: Path, on_progress: Progress | None) -> None:
             os.replace(work, final)
             cache._fsync_dir(final.parent)
         log.info("converted %s into %s in %.1f s", source.name, final, time.monotonic() - started)
+    except OSError as exc:
+        cache.remove(work)
+        if exc.errno == errno.ENOSPC:
+            raise EngineError(
+                "The computer's disk is too full to get the helper ready "
+                f"(it needs about {_needed_gb(source)} GB free). Ask your teacher to make some room.",
+                details=traceback.format_exc(),
+            ) from exc
+        raise
     except BaseException:
         cache.remove(work)
         raise
@@ -492,14 +469,18 @@ class LocalModel:
         self.load_seconds = 0.0
         self.converted = False
         self.threads = cpu_count()
+        self.timings: dict[str, float] = {}  # seconds: cache check, conversion, loading the weights
 
     def load(self, on_progress: Progress | None = None, full_check: bool = False) -> None:
         torch.set_num_threads(self.threads)
         started = time.monotonic()
         if self.source.kind in ("embedded", "gguf"):
             before = cache.check(cache.folder_for(cache_key(self.source)), full=full_check)
+            self.timings["check"] = round(time.monotonic() - started, 3)
             self.folder = ensure_cache(self.source, on_progress, full_check=full_check)
             self.converted = not before.ok
+            if self.converted:
+                self.timings["convert"] = round(time.monotonic() - started, 1)
             target: str | Path = self.folder
         elif self.source.kind == "folder":
             target = self.source.path  # type: ignore[assignment]
@@ -507,6 +488,7 @@ class LocalModel:
             target = self.source.hub_id  # type: ignore[assignment]
         if on_progress:
             on_progress("Waking up the helper...", 0.99 if self.converted else None)
+        weights_started = time.monotonic()
         try:
             self._load_from(target)
         except EngineError:
@@ -524,7 +506,19 @@ class LocalModel:
                     "The helper could not start this model. Ask your teacher to check the model name.",
                     details=traceback.format_exc(),
                 ) from exc
+        self.timings["weights"] = round(time.monotonic() - weights_started, 3)
+        warm_started = time.monotonic()
+        self._warm_up()
+        self.timings["warm_up"] = round(time.monotonic() - warm_started, 3)
         self.load_seconds = time.monotonic() - started
+
+    def _warm_up(self) -> None:
+        """One tiny forward pass. The weights are memory-mapped, so the first pass pulls them all into
+        memory (seconds for the 1.5B); doing it while the child is still typing makes the first answer start
+        sooner."""
+        encoded = self.tokenizer("Hi", return_tensors="pt", add_special_tokens=False)
+        with torch.inference_mode():
+            self.model(**encoded, use_cache=False)
 
     def _load_from(self, target: str | Path) -> None:
         local_only = self.source.kind != "hub"
@@ -608,6 +602,7 @@ class LocalModel:
             "folder": str(self.folder) if self.folder else None,
             "load_seconds": round(self.load_seconds, 2),
             "converted_now": self.converted,
+            "timings": dict(self.timings),
             "threads": self.threads,
             "rss_mb": round(rss_mb(), 1),
             "peak_rss_mb": round(peak_rss_mb(), 1),

@@ -67,6 +67,7 @@ class Worker:
         self.last_stats: dict | None = None
         self.cancelled_ids: set = set()  # cancels that may arrive before their generate request runs
         self.lock = threading.Lock()
+        self.import_seconds = 0.0  # importing torch + transformers (the first load only)
 
     # reader thread ------------------------------------------------------------------------------
     def read_stdin(self) -> None:
@@ -130,11 +131,20 @@ class Worker:
 
         data = self.model.info() if self.model is not None else {"rss_mb": round(engine.rss_mb(), 1)}
         data["peak_rss_mb"] = round(engine.peak_rss_mb(), 1)
+        data["import_seconds"] = self.import_seconds
         data["last_stats"] = self.last_stats
         return data
 
     def do_load(self, request: dict) -> None:
+        import time
+
+        started = time.monotonic()
+        from vibecode.lm import sources
+
+        sources.prefetch(request.get("model"))
         from vibecode.lm import engine
+
+        self.import_seconds = self.import_seconds or round(time.monotonic() - started, 3)
 
         spec = request.get("model")
         if self.model is None or self.model.spec != spec:
