@@ -130,6 +130,10 @@ def build_filter() -> bytes:
         # Typing into a terminal: the request number is compared on its low 32 bits.
         rule(eperm, "ioctl", (1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, TIOCSTI))
         rule(eperm, "ioctl", (1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, TIOCLINUX))
+        # I/O signals aimed at another process (F_SETOWN, F_SETOWN_EX, F_SETSIG) would be a way to
+        # signal the app; Landlock's signal scope covers them only from ABI 6.
+        for command in (8, 15, 10):
+            rule(eperm, "fcntl", (1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, command))
         # Limits and CPU pinning of *other* processes of the same user (pid 0 means itself).
         rule(eperm, "prlimit64", (0, SCMP_CMP_NE, 0, 0))
         rule(eperm, "sched_setaffinity", (0, SCMP_CMP_NE, 0, 0))

@@ -288,3 +288,12 @@ HOSTILE += [
          "print('shm done')\n", {"ok"}, must_print=("shm done",)),
 ]
 ALL = HOSTILE + ORDINARY
+
+HOSTILE += [
+    Case("sigio_to_parent",
+         "import fcntl, os\ntry:\n    fcntl.fcntl(0, fcntl.F_SETOWN, os.getppid())\n    print('PWNED setown')\n"
+         "except OSError:\n    print('setown refused')\n"
+         "fcntl.fcntl(0, fcntl.F_SETFL, fcntl.fcntl(0, fcntl.F_GETFL) | os.O_ASYNC)\nprint(input('more? '))\n",
+         {"ok"}, must_print=("setown refused",), stdin_lines=["x"]),
+]
+ALL = HOSTILE + ORDINARY
