@@ -66,6 +66,8 @@ DENIED = (
     "removexattrat",
     # Watching other folders for changes
     "inotify_add_watch", "fanotify_init", "fanotify_mark",
+    # Memory files: invisible to the address-space limit and the folder quota
+    "memfd_create", "memfd_secret",
 )
 
 
