@@ -20,7 +20,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 apt_packages=(python3-venv python3-dev bubblewrap)
 if [ "$mode" = "test" ]; then
-  apt_packages+=(tmux)
+  apt_packages+=(tmux chromium)  # chromium: the classroom browser test (Playwright drives it)
 fi
 missing=()
 for pkg in "${apt_packages[@]}"; do

@@ -9,6 +9,7 @@ child's colours or name must not become the next child's).
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input, Label, Static
 
 import vibecode.app
 from vibecode.app import VibecodeApp
@@ -73,6 +74,25 @@ class NameScreen(Screen[str]):
         self.dismiss(name)
 
 
+def waiting_words(position: int, waited: float) -> str:
+    """What the waiting bar says: where the child is in the class line, and for how long."""
+    seconds = int(waited)
+    wait = f"waiting {seconds} second{'s' if seconds != 1 else ''}"
+    if position <= 1:
+        return f"You are next! The class computer is finishing someone else's idea ({wait})."
+    return (f"Lots of ideas at once! The class computer takes turns. You are number {position} in line "
+            f"({wait}). You can keep reading your program meanwhile.")
+
+
+class WaitingBar(Static):
+    """Shown at the bottom of the screen while this child waits for a turn at the shared model."""
+
+    DEFAULT_CSS = """
+    WaitingBar { dock: bottom; height: auto; padding: 0 2; margin-bottom: 1; background: $warning 30%;
+                 color: $text; text-style: bold; }
+    """
+
+
 class ClassroomApp(VibecodeApp):
     """``VibecodeApp`` for one browser tab of a served classroom."""
 
@@ -85,6 +105,9 @@ class ClassroomApp(VibecodeApp):
         self.title = "vibecode (class)"
 
     def on_mount(self, event: events.Mount) -> None:
+        self._wait_heard = 0.0
+        self._hooked: object | None = None
+        self.set_interval(0.5, self._watch_line)
         if self.settings.child_name:
             self.sub_title = self.settings.child_name
             return  # VibecodeApp.on_mount runs next and opens the home screen
@@ -98,6 +121,36 @@ class ClassroomApp(VibecodeApp):
         self.settings.child_name = name
         self.sub_title = name
         VibecodeApp.on_mount(self)
+
+    # --- waiting for a turn at the shared model
+    def _watch_line(self) -> None:
+        """Hook the class line's news into the backend once it exists; hide the bar when the news stops."""
+        backend = getattr(self.services, "_backend", None)
+        if backend is not None and backend is not self._hooked and hasattr(backend, "on_wait"):
+            backend.on_wait = self._heard_from_line
+            self._hooked = backend
+        if self._wait_heard and time.monotonic() - self._wait_heard > 3.0:
+            self._show_wait(0, 0.0)
+
+    def _heard_from_line(self, position: int, waited: float) -> None:
+        """Called from the model thread."""
+        try:
+            self.call_from_thread(self._show_wait, position, waited)
+        except RuntimeError:  # already on the app's thread
+            self._show_wait(position, waited)
+
+    def _show_wait(self, position: int, waited: float) -> None:
+        bars = list(self.screen.query(WaitingBar))
+        if position <= 0:
+            self._wait_heard = 0.0
+            for bar in bars:
+                bar.remove()
+            return
+        self._wait_heard = time.monotonic()
+        if bars:
+            bars[0].update(waiting_words(position, waited))
+        else:
+            self.screen.mount(WaitingBar(waiting_words(position, waited), id="waiting-bar"))
 
     def set_look(self, theme: str | None = None, big: bool | None = None) -> None:
         """Change the look for this tab only (the settings file is shared by the whole class)."""

@@ -20,7 +20,7 @@ ENV_CHILD = "VIBECODE_CHILD"
 def model_spec(model: str | None, proxy: str | None, session: str) -> str | None:
     """The app's model: the class proxy with this tab's session, or a given spec (e.g. the scripted FAKE)."""
     if proxy:
-        return f"{proxy.rstrip('/')}/c/{session}/v1#class"
+        return f"{proxy.rstrip('/')}/c/{session}/v1"  # no model name: the proxy fills in the engine's
     return model
 
 
