@@ -126,17 +126,23 @@ def run_ideas(args: argparse.Namespace) -> int:
                     }
             scores.append(score)
             print(_row(score), flush=True)
+            if args.json:  # written after every idea, so a stopped run still leaves its results
+                _write_report(args.json, backend, load_seconds, None, retry, examples, not args.no_harden, scores)
     finally:
         peak = _peak_memory_mb(backend)
         backend.close()
     _print_totals(scores, load_seconds, peak)
     if args.json:
-        report = {
-            "model": backend.name, "load_seconds": load_seconds, "peak_memory_mb": peak,
-            "retry": retry, "examples": examples, "harden": not args.no_harden, "ideas": [asdict(s) for s in scores],
-        }
-        Path(args.json).write_text(json.dumps(report, indent=1), encoding="utf-8")
+        _write_report(args.json, backend, load_seconds, peak, retry, examples, not args.no_harden, scores)
     return 0
+
+
+def _write_report(path, backend, load_seconds, peak, retry, examples, harden, scores) -> None:
+    report = {
+        "model": backend.name, "load_seconds": load_seconds, "peak_memory_mb": peak,
+        "retry": retry, "examples": examples, "harden": harden, "ideas": [asdict(s) for s in scores],
+    }
+    Path(path).write_text(json.dumps(report, indent=1), encoding="utf-8")
 
 
 def _score(score: IdeaScore, result, pattern: str, trial_fine) -> None:
