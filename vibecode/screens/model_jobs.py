@@ -180,9 +180,18 @@ class ModelJobs:
         else:
             self.chat.stream_text(prose or ("Writing the code..." if code else "Thinking..."))
             if code is not None and code != self.editor.text:
-                self.editor.load_text(code)
-                self.editor.scroll_end(animate=False)
+                self._show_code_so_far(code)
         self.chat.show_progress(job.chunks, status)
+
+    def _show_code_so_far(self, code: str) -> None:
+        """Grow the editor with the new code (an edit, not load_text, which rebuilds the highlighter)."""
+        editor = self.editor
+        current = editor.text
+        if code.startswith(current):
+            editor.insert(code[len(current):], editor.document.end, maintain_selection_offset=False)
+        else:
+            editor.replace(code, (0, 0), editor.document.end, maintain_selection_offset=False)
+        editor.scroll_end(animate=False)
 
     def job_done(self, job: ModelJob, outcome: Any) -> None:
         self.drain_events()

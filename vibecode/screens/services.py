@@ -93,6 +93,13 @@ class Services:
         """Load the pipeline code and get the model ready while the child types (worker thread)."""
         import vibecode.make.maker  # noqa: F401  (imports once here, not during the first answer)
 
+        try:  # what the first run loads, so the first Run doesn't pause the screen
+            import ctypes  # noqa: F401
+
+            import sandbox.seccomp  # noqa: F401
+        except ImportError:
+            pass
+
         self.backend()
 
     def maker(self, on_progress: Callable[[str, float | None], None] | None = None) -> Any:
