@@ -30,6 +30,19 @@ def test_app_module_never_imports_torch_or_transformers():
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
+def test_engine_pipeline_store_and_sandbox_never_import_textual():
+    """The other direction: the parts the UI calls stay free of Textual (and of torch)."""
+    code = (
+        "import sys, json\n"
+        "import vibecode.make.maker, vibecode.lm, vibecode.lm.client, vibecode.store.projects, sandbox\n"
+        "import vibecode.screens.services, vibecode.screens.words\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'torch', 'transformers'))\n"
+        "print(json.dumps(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
 class EditorApp(App):
     def compose(self) -> ComposeResult:
         yield CodeEditor('# hi\nfor n in range(3):\n    print("n is", n)\n', id="code")

@@ -66,6 +66,13 @@ class VibecodeApp(App[int]):
                 self.services.warm_up, thread=True, group="warm-up", exit_on_error=False,
                 description="Getting the model ready"))
 
+    def on_worker_state_changed(self, event) -> None:
+        """When the model is ready, the model meter can say which one it is."""
+        if event.worker.group == "warm-up" and event.worker.is_finished:
+            refresh = getattr(self.screen, "refresh_meter", None)
+            if refresh is not None:
+                refresh()
+
     def on_unmount(self) -> None:
         self.services.close()
 
