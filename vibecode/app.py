@@ -61,6 +61,9 @@ class VibecodeApp(App[int]):
         from vibecode.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
+        problem = getattr(self.settings, "problem", None)
+        if problem:  # a broken settings file: say so kindly, the usual settings are in use
+            self.notify(problem, severity="warning", timeout=12)
         if self.warm_up:  # get the model ready while the child types, after the first frame
             self.set_timer(0.3, lambda: self.run_worker(
                 self.services.warm_up, thread=True, group="warm-up", exit_on_error=False,

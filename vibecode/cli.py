@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if not (sys.argv[1:] if argv is None else argv):  # plain `vibecode`: open the app without
+        from vibecode.app import run_app  # loading every sub-command first (faster first frame)
+
+        return run_app()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
