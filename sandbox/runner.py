@@ -437,8 +437,7 @@ class Supervisor:
                     os.close(fd)
                 except OSError:
                     pass
-            if getattr(self, "scratch", None):
-                remove_scratch(self.scratch)
+            self._remove_scratch()
             self.done.set()
 
     def _watch(self) -> None:
@@ -916,7 +915,7 @@ class Supervisor:
                 and folder_size(self.scratch) > self.limits.disk_mb * 1024 * 1024):
             judgement.verdict = Verdict.TOO_MUCH_DISK  # finished between two checks, but still too much
             judgement.message = MESSAGES[Verdict.TOO_MUCH_DISK]
-        files = read_back_files(self.scratch) if self._refused is None else {}
+        files = read_back_files(self.scratch) if self._refused is None and self.scratch else {}
         output = "".join(self._output)
         self.result = RunResult(
             verdict=judgement.verdict,
@@ -940,7 +939,15 @@ class Supervisor:
             warning=self.warning,
             layers=list(self._layers),
         )
+        # Clean up before telling anyone: an app that exits right after the result leaves nothing behind.
+        self._remove_scratch()
         self.on_event(Finished(self.result))
+
+    def _remove_scratch(self) -> None:
+        with self._lock:
+            scratch, self.scratch = self.scratch, ""
+        if scratch:
+            remove_scratch(scratch)
 
     def _sample_descendants(self) -> None:
         """CPU time and peak memory of the processes under bwrap (their rusage never reaches us)."""
@@ -994,6 +1001,11 @@ _ACTIVE: "weakref.WeakSet[Supervisor]" = weakref.WeakSet()
 def _kill_active_runs() -> None:
     for sup in list(_ACTIVE):
         sup._kill(Verdict.STOPPED)
+        try:
+            sup._reap(block=True)
+        except OSError:
+            pass
+        sup._remove_scratch()
 
 
 def _error_from_stderr(text: str) -> dict | None:
