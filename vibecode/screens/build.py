@@ -8,30 +8,28 @@ are an async worker reading the sandbox's events. Every change is saved at once 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, TextArea
+from textual.widgets import Footer, Input, TextArea
 
 from vibecode.screens import words
-from vibecode.screens.model_jobs import ModelJob, ModelJobs
+from vibecode.screens.model_jobs import ModelJobs
+from vibecode.screens.run_jobs import RunJobs
 from vibecode.widgets.chat import ChatPanel
 from vibecode.widgets.code_view import CodeEditor
 from vibecode.widgets.run_panel import RunPanel
 from vibecode.widgets.status import ModelMeter
 from vibecode.widgets.timeline import Timeline
 
-log = logging.getLogger("vibecode.ui")
 EDIT_SAVE_SECONDS = 2.0
-NOT_FIXABLE = {"OK", "STOPPED"}
 
 
-class BuildScreen(ModelJobs, Screen):
+class BuildScreen(ModelJobs, RunJobs, Screen):
     """One project: make it, change it, run it, go back in time."""
 
     BINDINGS = [
@@ -168,76 +166,6 @@ class BuildScreen(ModelJobs, Screen):
         if text and self.submit_idea(text):
             event.input.value = ""
 
-    # -- running -----------------------------------------------------------------------------
-    def action_run(self) -> None:
-        self.save_edit()
-        if self.job is not None:
-            self.notify(words.BUSY, timeout=3)
-            return
-        if not self.editor.text.strip():
-            self.notify(words.NO_PROGRAM_YET, timeout=4)
-            return
-        if self.run_handle is not None:
-            return
-        self.run_program(self.editor.text)
-
-    @work(exclusive=True, group="run", exit_on_error=False)
-    async def run_program(self, source: str) -> None:
-        from sandbox import Finished, InputWanted, OutputEvent, start_run
-
-        panel = self.run_panel
-        panel.start()
-        result = None
-        try:
-            allow = bool(getattr(self.app.settings, "allow_unprotected_sandbox", False))
-            self.run_handle = await start_run(source, allow_unprotected=allow)
-            async for event in self.run_handle.events():
-                if isinstance(event, OutputEvent):
-                    panel.feed(event.text)
-                elif isinstance(event, InputWanted):
-                    panel.ask(event.prompt)
-                elif isinstance(event, Finished):
-                    result = event.result
-            if result is None:
-                result = await self.run_handle.wait()
-        except Exception:
-            log.exception("running the program failed")
-            panel.finish(words.RUN_TROUBLE, ok=False, can_fix=False)
-            return
-        finally:
-            self.run_handle = None
-        self.last_result = result
-        verdict = getattr(result.verdict, "name", str(result.verdict))
-        can_fix = not result.ok and verdict not in NOT_FIXABLE and not result.ran_out_of_input
-        message = result.message + ("  Press Ctrl+F and I'll help you fix it." if can_fix else "")
-        panel.finish(message, ok=result.ok or result.ran_out_of_input, can_fix=can_fix)
-        focused = self.app.focused
-        if focused is None or focused.id == "stdin" or not focused.display:
-            self.query_one("#idea", Input).focus()  # ready for the next idea
-        self.refresh_bindings()
-
-    @on(RunPanel.AnswerGiven)
-    async def answer_given(self, event: RunPanel.AnswerGiven) -> None:
-        if self.run_handle is not None:
-            await self.run_handle.send_input(event.text)
-
-    @on(Button.Pressed, "#run")
-    def run_pressed(self) -> None:
-        self.action_run()
-
-    @on(Button.Pressed, "#stop")
-    async def stop_pressed(self) -> None:
-        await self.action_stop()
-
-    @on(Button.Pressed, "#fix")
-    def fix_pressed(self) -> None:
-        self.action_fix()
-
-    async def action_stop(self) -> None:
-        self.stop_job()
-        if self.run_handle is not None:
-            await self.run_handle.stop()
-
     # -- timeline ----------------------------------------------------------------------------
     def _time_travel(self, step: str) -> None:
         self.save_edit()
@@ -274,18 +202,6 @@ class BuildScreen(ModelJobs, Screen):
         timeline.display = not timeline.display
 
     # -- other places ------------------------------------------------------------------------
-    async def on_unmount(self) -> None:
-        if self.run_handle is not None:  # closing the app never leaves a program running
-            await self.run_handle.stop()
-
-    def action_details(self) -> None:
-        """The full error, for older kids and grown-ups who ask for it (never shown by itself)."""
-        details = getattr(self.last_result, "traceback", None)
-        if not details:
-            self.notify("There are no error details to show.", timeout=3)
-            return
-        self.run_panel.feed("\n--- error details ---\n" + details.rstrip() + "\n")
-
     async def action_back(self) -> None:
         self.save_edit()
         await self.action_stop()
