@@ -172,3 +172,19 @@ def test_model_info_command_lists_the_models():
     for key in ("tiny", "qwen-0.5b", "qwen-1.5b"):
         assert key in out.stdout
     assert "torch" not in out.stderr
+
+
+@pytest.mark.model
+def test_a_crashed_worker_is_restarted_on_the_next_answer(tiny_backend, session_cache_dir, tmp_path):
+    from vibecode.lm.client import WorkerBackend
+
+    backend = WorkerBackend("tiny", env={"VIBECODE_CACHE": str(session_cache_dir), "VIBECODE_HOME": str(tmp_path)})
+    try:
+        backend.prepare()
+        first_pid = backend.process.pid
+        backend.process.kill()  # like the system running out of memory
+        backend.process.wait()
+        text = backend.complete(COUNT, GenerateOptions(max_new_tokens=3, stop_at_code_end=False))
+        assert text and backend.process.pid != first_pid
+    finally:
+        backend.close()

@@ -149,6 +149,11 @@ class WorkerBackend(Backend):
                 elif kind == "error":
                     raise EngineError(str(event.get("message")), details=event.get("details"))
 
+    def stream(self, messages: list[ChatMessage], options: GenerateOptions | None = None) -> Iterator[str]:
+        if self._prepared and (self.process is None or self.process.poll() is not None):
+            self._prepared = False  # the worker died (e.g. out of memory): the next answer starts a new one
+        return super().stream(messages, options)
+
     def _stream(self, messages: list[ChatMessage], options: GenerateOptions) -> Iterator[str]:
         with self._request_lock:
             rid = next(self._ids)
