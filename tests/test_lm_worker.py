@@ -188,3 +188,17 @@ def test_a_crashed_worker_is_restarted_on_the_next_answer(tiny_backend, session_
         assert text and backend.process.pid != first_pid
     finally:
         backend.close()
+
+
+@pytest.mark.model
+def test_a_local_model_folder_loads_through_plain_transformers(tiny_backend, tmp_path):
+    """A teacher can name any transformers model folder; here: the tiny model's converted folder."""
+    folder = tiny_backend.info()["folder"]
+    backend = open_backend(folder)
+    try:
+        assert backend.location == "on this computer"
+        text = backend.complete(COUNT, GenerateOptions(max_new_tokens=3, stop_at_code_end=False))
+        info = backend.info()
+        assert text and info["kind"] == "folder" and info["folder"] is None
+    finally:
+        backend.close()
