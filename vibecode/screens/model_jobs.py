@@ -127,6 +127,7 @@ class ModelJobs:
         self.chat.start_stream(first)
         if job.kind != "explain":
             self.editor.read_only = True
+        self.run_panel.query_one("#stop").disabled = False  # the Stop button stops the model too
         if getattr(self, "_drain_timer", None) is None:
             self._drain_timer = self.set_interval(0.1, self.drain_events)
         self.model_worker(job)
@@ -197,6 +198,7 @@ class ModelJobs:
         self.drain_events()
         self.job = None
         self.editor.read_only = False
+        self.run_panel.query_one("#stop").disabled = self.run_handle is None
         if job.kind == "explain":
             self._explained(outcome)
         else:
