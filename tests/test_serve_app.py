@@ -8,7 +8,7 @@ from textual.widgets import Input
 
 from vibecode.lm.scripted import ScriptedBackend
 from vibecode.serve.classroom_app import ClassroomApp, NameScreen, WaitingBar, waiting_words
-from vibecode.settings import load_settings, save_settings, settings_path
+from vibecode.settings import load_settings, save_settings
 from vibecode.store.projects import ProjectStore
 
 SIZE = (110, 34)
@@ -46,8 +46,9 @@ async def test_a_child_types_a_name_first_and_projects_are_filed_under_it():
         await _wait(pilot, lambda: type(app.screen).__name__ == "BuildScreen")
         app.set_look(theme="vibecode-light")
     assert [p.owner for p in ProjectStore().list_projects()] == ["Ada"]
-    assert "Whoever used this computer before" in settings_path().read_text(encoding="utf-8")
-    assert "vibecode-light" not in settings_path().read_text(encoding="utf-8")  # one tab's look stays its own
+    saved = load_settings()
+    assert saved.child_name == "Whoever used this computer before"  # the shared file was not touched
+    assert saved.theme != "vibecode-light"  # one tab's look stays its own
 
 
 async def test_a_name_given_by_the_launcher_skips_the_name_screen():
@@ -72,3 +73,15 @@ async def test_the_waiting_bar_says_where_the_child_is_in_line():
         await pilot.pause()
         assert not app.screen.query(WaitingBar)
     assert "1 second)" in waiting_words(2, 1.2)
+
+
+async def test_each_child_sees_only_their_own_projects():
+    store = ProjectStore()
+    store.create_project("Ada's lemonade stand", owner="Ada")
+    store.create_project("Bo's piggy bank", owner="Bo")
+    app = _app(child="Bo")
+    async with app.run_test(size=SIZE) as pilot:
+        await _wait(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
+        listed = [str(option.prompt) for option in app.screen.query_one("#projects").options]
+        assert listed == ["Bo's piggy bank"]
+    assert {p.owner for p in store.list_projects()} == {"Ada", "Bo"}  # the teacher still sees everyone

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from textual import events, on
@@ -93,13 +94,32 @@ class WaitingBar(Static):
     """
 
 
+class ChildStore:
+    """The machine's project store as one child sees it: only their own projects are listed (the whole class
+    shares one database, so the teacher's ``vibecode report`` sees everyone)."""
+
+    def __init__(self, store: Any, child: Callable[[], str | None]) -> None:
+        self._store = store
+        self._child = child
+
+    def list_projects(self, owner: str | None = None, limit: int | None = 20) -> list:
+        return self._store.list_projects(owner=owner or self._child() or "", limit=limit)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
 class ClassroomApp(VibecodeApp):
     """``VibecodeApp`` for one browser tab of a served classroom."""
 
     CSS_PATH = str(Path(vibecode.app.__file__).with_name(VibecodeApp.CSS_PATH))  # relative paths follow the module
 
-    def __init__(self, *, child: str | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, child: str | None = None, store: Any = None, **kwargs: Any) -> None:
+        if store is None:
+            from vibecode.store.projects import ProjectStore
+
+            store = ProjectStore()
+        super().__init__(store=ChildStore(store, lambda: self.settings.child_name), **kwargs)
         # Ignore any name saved in the shared settings file: it belongs to whoever used this computer last.
         self.settings.child_name, _ = check_name(child) if child else (None, None)
         self.title = "vibecode (class)"
