@@ -201,4 +201,6 @@ def test_a_local_model_folder_loads_through_plain_transformers(tiny_backend, tmp
         info = backend.info()
         assert text and info["kind"] == "folder" and info["folder"] is None
     finally:
+        process = backend.process
         backend.close()
+    assert process.returncode == 0  # a clean goodbye, even with torch loaded

@@ -194,7 +194,12 @@ def _setup_logging() -> None:
 def main() -> int:
     channel = Channel()
     _setup_logging()
-    return Worker(channel).run()
+    code = Worker(channel).run()
+    # Leave without interpreter teardown: torch's and tokenizers' native threads can abort the process
+    # ("terminate called without an active exception") while Python shuts down around them.
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
