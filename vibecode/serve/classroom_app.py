@@ -46,10 +46,11 @@ class NameScreen(Screen[str]):
     NameScreen { align: center middle; }
     #name-box { width: 60; height: auto; padding: 1 3; border: round $primary; background: $surface; }
     #name-title { text-style: bold; color: $accent; width: 100%; content-align: center middle; margin-bottom: 1; }
+    #name-box Label { width: 100%; }
     #name-box Input { margin: 1 0; }
     #name-hint { color: $text-muted; }
     #name-problem { color: $warning; height: auto; }
-    #name-box Button { width: 100%; }
+    #name-box Button { width: 100%; margin-top: 1; }
     """
 
     def compose(self) -> ComposeResult:
