@@ -107,11 +107,19 @@ def test_damaged_cache_is_rebuilt(tiny_backend, tmp_path):
     assert not cache.check(target).ok
     backend = WorkerBackend("tiny", env={"VIBECODE_CACHE": str(own_cache), "VIBECODE_HOME": str(tmp_path)})
     seen: list[str] = []
+    fractions: list[float] = []
+
+    def progress(message: str, fraction: float | None) -> None:
+        seen.append(message)
+        if fraction is not None:
+            fractions.append(fraction)
+
     try:
-        backend.prepare(lambda message, fraction: seen.append(message))
+        backend.prepare(progress)
         assert backend.info()["converted_now"] is True
     finally:
         backend.close()
     assert cache.check(target, full=True).ok
     assert any("first start" in m for m in seen)  # the child saw that this is a one-time wait
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0  # the bar never jumps back
     assert not list((own_cache / "models").glob("*.building-*"))

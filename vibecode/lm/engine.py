@@ -145,6 +145,8 @@ class StagedProgress:
         self.inner_base: float | None = None
         self.last_sent = 0.0
         self.lock = threading.Lock()
+        self.send_lock = threading.Lock()
+        self.highest = 0.0
         self.stop_event = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -194,13 +196,16 @@ class StagedProgress:
     def _send(self, force: bool = False) -> None:
         if self.on_progress is None:
             return
-        now = time.monotonic()
-        if not force and now - self.last_sent < 0.5:
-            return
-        self.last_sent = now
-        message, fraction = self._overall()
-        if message:
-            self.on_progress(message, fraction)
+        with self.send_lock:  # the ticker thread and the converting thread both report
+            now = time.monotonic()
+            if not force and now - self.last_sent < 0.5:
+                return
+            self.last_sent = now
+            message, fraction = self._overall()
+            if fraction is not None:
+                fraction = self.highest = max(self.highest, fraction)
+            if message:
+                self.on_progress(message, fraction)
 
     def _tick(self) -> None:
         while not self.stop_event.wait(1.0):
