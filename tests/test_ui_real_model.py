@@ -14,7 +14,7 @@ from e2e.ui_support import chat_texts, make_app, start_from_home, wait_for, wait
 async def test_real_tiny_model_through_the_app(tiny_backend):
     """REAL tiny model. The answer streams (progress words counted), the chat ends with a message
     in plain words, the model meter counts tokens, and a program (if any) runs to a verdict."""
-    app = make_app(tiny_backend, maker_options={"max_attempts": 1, "max_new_tokens": 96})
+    app = make_app(tiny_backend, maker_options={"max_attempts": 1, "max_new_tokens": 32, "examples": 0})
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await start_from_home(pilot, "print hello three times", timeout=240)
         store = app.services.store
