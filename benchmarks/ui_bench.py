@@ -155,7 +155,9 @@ def main() -> int:
 
     os.environ.setdefault("VIBECODE_CACHE", str(cache_dir()))  # reuse the converted model
     os.environ.setdefault("VIBECODE_HOME", tempfile.mkdtemp())  # but never touch real projects
-    print(f"vibecode UI benchmark  (cores: {os.cpu_count()}, python {sys.version.split()[0]})")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"vibecode UI benchmark  (cores: {os.cpu_count()}, python {sys.version.split()[0]}, "
+          f"load average {load}: stalls grow with other work on the machine)")
     if shutil.which("tmux"):
         times = first_frame_seconds(args.runs)
         shown = ", ".join(f"{t:.2f}" for t in times)
