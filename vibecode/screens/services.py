@@ -100,7 +100,10 @@ class Services:
         except ImportError:
             pass
 
-        self.backend()
+        try:
+            self.backend()
+        except Exception:  # the child hears about it kindly when asking; grown-ups see the log
+            log.exception("the model could not get ready")
 
     def maker(self, on_progress: Callable[[str, float | None], None] | None = None) -> Any:
         backend = self.backend(on_progress)
