@@ -103,12 +103,36 @@ def one_child(number: int, url: str, max_tokens: int) -> ChildResult:
                        max(waits, default=0.0), note)
 
 
-def one_round(n: int, proxy: str, max_tokens: int, round_no: int) -> tuple[list[ChildResult], float]:
+def one_child_raw(number: int, url: str, max_tokens: int) -> ChildResult:
+    """Server only: one streamed answer of ``max_tokens`` (no pipeline, no sandbox)."""
+    from vibecode.lm.base import ChatMessage, GenerateOptions
+    from vibecode.lm.http import HttpBackend
+
+    backend = HttpBackend(url)
+    waits: list[float] = []
+    backend.on_wait = lambda position, waited: waits.append(waited)
+    start = time.monotonic()
+    first: float | None = None
+    messages = [ChatMessage("system", "You write one short Python program for a child, in a ```python block."),
+                ChatMessage("user", IDEAS[number % len(IDEAS)])]
+    try:
+        for _ in backend.stream(messages, GenerateOptions(max_new_tokens=max_tokens, stop_at_code_end=False)):
+            first = first if first is not None else time.monotonic() - start
+    except Exception as exc:
+        return ChildResult(number, False, False, False, first, time.monotonic() - start, 0, max(waits, default=0.0),
+                           f"stream raised {exc!r}")
+    stats = backend.last_stats
+    tokens = stats.completion_tokens if stats else 0
+    return ChildResult(number, tokens > 0, tokens > 0, True, first, time.monotonic() - start, tokens,
+                       max(waits, default=0.0), "")
+
+
+def one_round(n: int, proxy: str, max_tokens: int, round_no: int, raw: bool = False) -> tuple[list[ChildResult], float]:
     results: list[ChildResult] = []
     lock = threading.Lock()
 
     def child(i: int) -> None:
-        r = one_child(i, f"{proxy}/c/r{round_no}-child{i}/v1", max_tokens)
+        r = (one_child_raw if raw else one_child)(i, f"{proxy}/c/r{round_no}-child{i}/v1", max_tokens)
         with lock:
             results.append(r)
 
@@ -135,11 +159,14 @@ def main() -> int:
     parser.add_argument("--max-active", type=int, default=10, help="requests batched at once (default 10)")
     parser.add_argument("--max-tokens", type=int, default=400, help="new tokens per answer (default 400)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--no-batching", action="store_true", help="engine without continuous batching")
+    parser.add_argument("--server-only", action="store_true",
+                        help="each child streams one answer of --max-tokens (no pipeline, no sandbox run)")
     args = parser.parse_args()
 
     sizes = [int(x) for x in args.children.split(",") if x.strip()]
     config = RoomConfig(port=free_port(), model=args.model, model_url=args.model_url, model_name=args.model_name,
-                        max_active=args.max_active)
+                        max_active=args.max_active, batching=not args.no_batching)
     loop = asyncio.new_event_loop()
     room = ClassRoom(config, say=lambda text: print(f"  [serve] {text}", flush=True) if text else None)
     loop.run_until_complete(room.start())
@@ -147,13 +174,13 @@ def main() -> int:
     thread.start()
     figures = []
     try:
-        print(f"\nmodel: {args.model_url or args.model}   max active: {args.max_active}   "
-              f"max new tokens: {args.max_tokens}   cpus: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.1f}")
+        print(f"\nmodel: {args.model_url or args.model}   batching: {not args.no_batching}   max active: {args.max_active}   "
+              f"max new tokens: {args.max_tokens}   {'server only' if args.server_only else 'make + run'}   cpus: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.1f}")
         header = (f"{'N':>3} {'TTFT p50':>9} {'p95':>7} {'program p50':>12} {'p95':>7} {'agg tok/s':>10} "
                   f"{'ok':>5} {'fail':>5} {'max wait':>9} {'peak MB':>8} {'wall s':>7}")
         print(header)
         for round_no, n in enumerate(sizes):
-            results, wall = one_round(n, room.proxy_url, args.max_tokens, round_no)
+            results, wall = one_round(n, room.proxy_url, args.max_tokens, round_no, args.server_only)
             tokens = sum(r.completion_tokens for r in results)
             ttft = [r.first_token_s for r in results if r.first_token_s is not None]
             prog = [r.program_s for r in results]

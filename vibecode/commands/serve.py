@@ -31,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--code", help="use this class code instead of a new random one")
     parser.add_argument("--require-code", action="store_true", help="ask for the class code even on localhost")
     parser.add_argument("--threads", type=int, help="CPU threads for the model server")
+    parser.add_argument("--no-batching", action="store_true",
+                        help="answer one child after another instead of batching (try it if this computer is "
+                             "also busy with other heavy work: batching needs the CPU to itself)")
     parser.set_defaults(func=_serve)
 
 
@@ -52,7 +55,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host, port=args.port, model=args.model or getattr(args, "app_model", None),
         model_url=args.model_url, model_name=args.model_name, api_key=args.api_key,
         max_active=args.max_active, class_code=args.code, require_code=True if args.require_code else None,
-        threads=args.threads,
+        threads=args.threads, batching=not args.no_batching,
     )
 
     def say(text: str) -> None:

@@ -76,10 +76,12 @@ class EngineServer:
     """Starts ``transformers serve`` for a model folder and keeps an eye on its memory."""
 
     def __init__(self, folder: Path, *, port: int | None = None, continuous_batching: bool = True,
-                 threads: int | None = None, kv_tokens: int = KV_TOKENS, batch_tokens: int = BATCH_TOKENS) -> None:
+                 threads: int | None = None, kv_tokens: int = KV_TOKENS, batch_tokens: int | None = BATCH_TOKENS,
+                 kv_memory_percent: float | None = None) -> None:
         self.folder = Path(folder)
         self.kv_tokens = kv_tokens
         self.batch_tokens = batch_tokens
+        self.kv_memory_percent = kv_memory_percent  # instead of kv_tokens: a share of the free memory
         self.port = port or free_port()
         self.continuous_batching = continuous_batching
         self.threads = threads
@@ -106,9 +108,13 @@ class EngineServer:
                     "--device", "cpu", "--log-level", "warning"]
         if self.continuous_batching:
             # Size the paged KV cache ourselves: left alone it takes ~90% of free RAM (14 GB for the tiny model).
-            blocks = max(4, -(-self.kv_tokens // PAGE_TOKENS))
-            command += ["--continuous-batching", "--cb-num-blocks", str(blocks),
-                        "--cb-max-batch-tokens", str(self.batch_tokens)]
+            command.append("--continuous-batching")
+            if self.kv_memory_percent:
+                command += ["--cb-max-memory-percent", str(self.kv_memory_percent)]
+            else:
+                command += ["--cb-num-blocks", str(max(4, -(-self.kv_tokens // PAGE_TOKENS)))]
+            if self.batch_tokens:
+                command += ["--cb-max-batch-tokens", str(self.batch_tokens)]
         log.info("starting engine: %s", " ".join(command))
         log_file = open(self.log_path, "ab")
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,

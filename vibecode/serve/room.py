@@ -62,6 +62,7 @@ class RoomConfig:
     require_code: bool | None = None  # None = only when not on localhost
     proxy_port: int | None = None
     threads: int | None = None
+    batching: bool = True  # continuous batching at the engine (off: one answer after another)
 
 
 class ClassRoom:
@@ -89,13 +90,16 @@ class ClassRoom:
         else:
             self.say("Getting the model ready (the first time takes a minute or two)...")
             folder = prepare_model_folder(config.model)
-            self.engine = EngineServer(folder, threads=config.threads)
+            self.engine = EngineServer(folder, threads=config.threads, continuous_batching=config.batching)
             self.say("Starting the shared model server...")
             info = self.engine.start()
             warm = self.engine.warm_up()
             log.info("engine ready on %s (warm-up %.1f s)", info.url, warm)
             upstream, model = info.url, info.model
-        proxy_config = ProxyConfig(upstream=upstream, model=model, max_active=config.max_active,
+        # without batching the engine answers one at a time anyway: keep the line here, where it is fair and
+        # every waiting child hears their place
+        active = config.max_active if config.batching or config.model_url else 1
+        proxy_config = ProxyConfig(upstream=upstream, model=model, max_active=active,
                                    api_key=config.api_key)
         self.proxy = ModelProxy(proxy_config, memory_probe=self.engine.memory if self.engine else None)
 
@@ -140,7 +144,9 @@ class ClassRoom:
         else:
             self.say("  Only this computer can open it (use --host 0.0.0.0 for the classroom network).")
         if self.engine is not None:
-            self.say(f"  Model server:   {self.engine.info.url} (batches up to {config.max_active} children at once)")
+            how = (f"batches up to {config.max_active} children at once" if config.batching
+                   else "one answer at a time")
+            self.say(f"  Model server:   {self.engine.info.url} ({how})")
         self.say("Press Ctrl+C to stop. Every child's work is saved on this computer.")
 
     # --- run and stop
