@@ -77,7 +77,7 @@ async def open_tab(port: int) -> tuple[aiohttp.ClientSession, aiohttp.ClientWebS
 
 
 async def test_tabs_that_leave_during_start_up_leave_nothing_behind(tmp_path):
-    assert not app_processes(0), "another test left app processes running"
+    assert wait_until(lambda: not app_processes(0), 15), "another test left app processes running"
     server, port = start_serve(tmp_path)
     try:
         async def early(delay: float) -> None:
