@@ -3,7 +3,10 @@
 We use ``transformers serve --continuous-batching`` (transformers' own FastAPI/uvicorn server). On a CPU a
 decode step costs about the same for one sequence as for several, because it is bound by reading the weights;
 continuous batching puts every waiting child's next token into the same step, so ten children cost far less
-than ten times one child. It loads the same converted safetensors folder the app's own engine uses, offline.
+than ten times one child (measured on a quiet 2-core machine: 4 children in the time of 1). When the CPU is
+also busy with other heavy work, batching loses its edge (measured: slower than one-at-a-time), so
+``vibecode serve --no-batching`` runs the engine without it. It loads the same converted safetensors folder the
+app's own engine uses, offline.
 
 A school with a GPU server runs vLLM (``vllm serve MODEL``) instead and starts ``vibecode serve --model-url
 http://gpu-server:8000/v1``; then nothing is started here.

@@ -17,7 +17,6 @@ import contextlib
 import logging
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
@@ -204,8 +203,3 @@ def app_argv(proxy: str | None, model: str | None) -> list[str]:
         argv += ["--model", model]
     return argv
 
-
-def static_root() -> Path:
-    import textual_serve
-
-    return Path(textual_serve.__file__).parent / "static"
