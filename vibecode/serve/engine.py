@@ -55,9 +55,14 @@ def prepare_model_folder(spec: str | None) -> Path:
     """The converted transformers folder for a model name (converting it the first time), via the engine's
     cache. Runs in a child process so this server never holds torch in memory."""
     code = (
-        "import sys; from vibecode.lm import engine\n"
-        "src = engine.resolve_source(sys.argv[1] or None)\n"
-        "path = src.path if src.kind == 'folder' else (engine.ensure_cache(src) if src.kind != 'hub' else None)\n"
+        "import sys\n"
+        "try:\n"
+        "    from vibecode.lm.sources import resolve_source\n"
+        "    from vibecode.lm.convert import ensure_cache\n"
+        "except ImportError:\n"
+        "    from vibecode.lm.engine import resolve_source, ensure_cache\n"
+        "src = resolve_source(sys.argv[1] or None)\n"
+        "path = src.path if src.kind == 'folder' else (ensure_cache(src) if src.kind != 'hub' else None)\n"
         "print('FOLDER=' + str(path or src.hub_id))\n"
     )
     result = subprocess.run([sys.executable, "-c", code, spec or ""], capture_output=True, text=True)
