@@ -48,6 +48,7 @@ async def test_step_text_hints_and_progress():
         assert "Step 1 of 4: Money in, money out" in str(screen.query_one("#step-title", Label).content)
         ladder = screen.query_one("#hints", HintLadder)
         await pilot.click("#next-hint")
+        await pilot.pause()  # the first hint re-lays the panel out; click again once it has settled
         await pilot.click("#next-hint")
         await pilot.pause()
         assert "Hint 2 of 4" in str(ladder.query_one("#hint-count", Label).content)

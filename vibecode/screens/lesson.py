@@ -8,7 +8,6 @@ checks run in a worker thread (they start the sandbox), so the screen never free
 
 from __future__ import annotations
 
-import inspect
 import logging
 import time
 from typing import Any, Callable
@@ -294,10 +293,7 @@ class LessonScreen(Screen):
             self.project_id = project.id
         from vibecode.screens.build import BuildScreen
 
-        kwargs: dict[str, Any] = {"first_idea": idea}
-        if "contract" in inspect.signature(BuildScreen.__init__).parameters:
-            kwargs["contract"] = self.lesson.contract_text
-        self.app.push_screen(BuildScreen(self.project_id, **kwargs))
+        self.app.push_screen(BuildScreen(self.project_id, first_idea=idea, contract=self.lesson.contract_text))
 
     # -- actions ---------------------------------------------------------------------------
     @on(Button.Pressed, "#use-idea")
