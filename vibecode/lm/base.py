@@ -42,6 +42,10 @@ class GenerateOptions:
     # into a syntax error; 1.1 is the Qwen2.5-Coder instruct models' own generation setting.
     repetition_penalty: float = 1.1
     top_p: float = 0.9  # only used when sampling
+    # Prompt-lookup decoding (local engine, greedy only): draft up to this many tokens by copying what
+    # followed the same words in the prompt, and let the model check them in one pass. 0 = off. A change
+    # request's answer mostly repeats the old program, so it runs about 2x faster with the same text.
+    prompt_lookup: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,6 +65,8 @@ class GenerationStats:
     first_token_seconds: float  # from asking to the first chunk
     tokens_per_second: float  # decode speed: completion tokens after the first one / time after the first one
     cancelled: bool
+    # model passes after the prompt; fewer than completion_tokens when prompt lookup's drafts were accepted
+    decode_steps: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -74,6 +80,7 @@ class GenerationStats:
             first_token_seconds=float(data.get("first_token_seconds", 0.0)),
             tokens_per_second=float(data.get("tokens_per_second", 0.0)),
             cancelled=bool(data.get("cancelled", False)),
+            decode_steps=int(data.get("decode_steps", 0)),
         )
 
 
