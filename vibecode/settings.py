@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import math
 import os
-import tempfile
 import time
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from vibecode.fileio import write_text_atomic
 from vibecode.paths import config_dir
 
 SETTINGS_FILENAME = "settings.toml"
@@ -248,20 +248,7 @@ def save_settings(settings: Settings, path: Path | str | None = None) -> Path:
         os.replace(file, keep)
         log.warning("settings: kept the broken settings file as %s", keep)
     text = settings_toml(settings)
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, file)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    write_text_atomic(file, text)
     return file
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
+from vibecode.fileio import write_text_atomic
 from vibecode.store.diff import ADDED, REMOVED, diff_hunks, diff_summary
 from vibecode.store.projects import (
     Checkpoint,
@@ -321,21 +321,5 @@ def default_export_path(project: Project, suffix: str) -> Path:
 
 
 def write_export(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` (UTF-8) so that a crash never leaves half a file: temp file, then rename."""
-    target = Path(path).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; an export is meant to be shared
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return target
+    """Write an export so that a crash never leaves half a file."""
+    return write_text_atomic(path, text)
