@@ -53,6 +53,13 @@ def test_program_that_never_does_anything():
     assert kinds("") == ["empty"]
 
 
+def test_functions_only_are_complete_for_a_lesson_contract():
+    """A lesson step that asks only for profit(...) is done once the function exists: the checks call it."""
+    source = "def profit(made, sold, price, cost):\n    return sold * price - made * cost\n"
+    assert static_check(source, needs_output=False) == []
+    assert [p.kind for p in static_check(source)] == ["nothing"]
+
+
 def test_missing_main_call_is_added():
     src = "def main():\n    print('hi')\n"
     fixed = add_missing_call(src)

@@ -41,6 +41,15 @@ def test_good_first_answer():
     assert events[-1].kind == "done" and events[-1].data is result
 
 
+def test_contract_step_accepts_a_program_that_only_defines_the_functions():
+    """Scripted FAKE model answers with just the lesson's function; without output it is still a good program."""
+    answer = "```python\ndef profit(made, sold, price, cost):\n    return sold * price - made * cost\n```\nIt works out your profit."
+    request = MakeRequest(idea="make a profit function", contract="def profit(made, sold, price, cost) -> int")
+    result = Maker(fake(answer)).make(request)
+    assert result.ok and result.attempts == 1
+    assert result.program is not None and "def profit(made, sold, price, cost)" in result.program
+
+
 def test_crash_then_good_with_a_repair_turn_sends_the_error_back():
     backend = fake(CRASH, GOOD)
     result = Maker(backend, retry="repair").make(MakeRequest(idea="a program that says hello"))

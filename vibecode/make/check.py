@@ -44,8 +44,11 @@ class Problem:
         return f"{self.kind}{where}: {self.detail}"
 
 
-def static_check(source: str, allow_files: bool = False) -> list[Problem]:
-    """All the problems found in ``source``; an empty list means it may be trial-run."""
+def static_check(source: str, allow_files: bool = False, needs_output: bool = True) -> list[Problem]:
+    """All the problems found in ``source``; an empty list means it may be trial-run.
+
+    ``needs_output=False`` is for lesson steps with a contract: a program that only defines the
+    lesson's functions is complete, because the lesson's checks call them."""
     if not source or not source.strip():
         return [Problem("empty", "There was no program in the answer.", "The answer contained no Python code.")]
     try:
@@ -69,7 +72,7 @@ def static_check(source: str, allow_files: bool = False) -> list[Problem]:
                 problems.extend(_check_module(name.split(".")[0], node.lineno, allow_files))
         elif isinstance(node, ast.Call):
             problems.extend(_check_call(node, allow_files))
-    if not _does_something(tree):
+    if needs_output and not _does_something(tree):
         problems.append(Problem(
             "nothing", "The program doesn't show anything when it runs.",
             "The program never prints or asks anything at the top level: its functions are never called.",

@@ -327,7 +327,9 @@ class Maker:
             if is_cut_off(answer):
                 attempt.problems[0].detail = "The answer was cut off before the program was finished."
             return attempt
-        attempt.problems = static_check(program, allow_files=request.allow_files)
+        attempt.problems = static_check(
+            program, allow_files=request.allow_files, needs_output=not request.contract
+        )
         if attempt.problems:
             return attempt
         if request.current_program and not keeps_old(request.current_program, program):
