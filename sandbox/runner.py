@@ -486,14 +486,7 @@ class Supervisor:
                         self._flush_input()
                     elif name == "exit":
                         exited = True
-                self._apply_requests()
-                now = time.monotonic()
-                if self._killed_for is None:
-                    self._check_clocks(now)
-                if now >= next_disk and self._killed_for is None:
-                    next_disk = now + DISK_POLL_SECONDS
-                    if folder_size(self.scratch) > self.limits.disk_mb * 1024 * 1024:
-                        self._kill(Verdict.TOO_MUCH_DISK)
+                next_disk = self._tick(next_disk)
                 if self._bwrap and not exited:
                     self._sample_descendants()
                 if pidfd < 0 and not exited:
@@ -555,14 +548,7 @@ class Supervisor:
                     else:
                         open_streams -= 1
                         self._emit_text(stream, self._cleaners[stream].flush())
-                self._apply_requests()
-                now = time.monotonic()
-                if self._killed_for is None:
-                    self._check_clocks(now)
-                if now >= next_disk and self._killed_for is None:
-                    next_disk = now + DISK_POLL_SECONDS
-                    if folder_size(self.scratch) > self.limits.disk_mb * 1024 * 1024:
-                        self._kill(Verdict.TOO_MUCH_DISK)
+                next_disk = self._tick(next_disk)
                 if proc.poll() is not None and (open_streams == 0 or self._killed_for is not None):
                     break
         finally:
@@ -591,6 +577,19 @@ class Supervisor:
         if self._waiting_since is not None and self.interactive:
             waited += now - self._waiting_since
         return now - self._start_time - waited
+
+    def _tick(self, next_disk: float) -> float:
+        """The checks every pass of a supervisor loop makes: requests, clocks, the disk quota.
+        Returns when the disk is next due to be measured."""
+        self._apply_requests()
+        now = time.monotonic()
+        if self._killed_for is None:
+            self._check_clocks(now)
+        if now >= next_disk and self._killed_for is None:
+            next_disk = now + DISK_POLL_SECONDS
+            if folder_size(self.scratch) > self.limits.disk_mb * 1024 * 1024:
+                self._kill(Verdict.TOO_MUCH_DISK)
+        return next_disk
 
     def _check_clocks(self, now: float) -> None:
         if self._running_seconds(now) >= self.limits.wall_seconds:

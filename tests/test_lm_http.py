@@ -3,7 +3,6 @@ tiny model from the session's converted cache folder (offline)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import socket
@@ -20,7 +19,6 @@ from vibecode.lm.http import UNREACHABLE, HttpBackend
 
 pytestmark = pytest.mark.model
 
-SERVE_DEPS = all(importlib.util.find_spec(m) for m in ("fastapi", "uvicorn", "openai"))
 ASK = [ChatMessage("user", "Write a Python program that counts from 1 to 100, one number per line.")]
 
 
@@ -33,8 +31,6 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def served_tiny(tiny_backend, tmp_path_factory):
     """URL of `transformers serve` pinned to the tiny model's converted folder."""
-    if not SERVE_DEPS:
-        pytest.skip("transformers serve needs fastapi, uvicorn and openai (pip install 'transformers[serving]')")
     folder = tiny_backend.info()["folder"]
     port = _free_port()
     log = open(tmp_path_factory.mktemp("serve") / "serve.log", "wb")
