@@ -8,7 +8,7 @@ sandbox, the SQLite store, the lesson files and Textual are real.
 
 from __future__ import annotations
 
-from e2e.ui_support import answer, make_app, scripted, wait_for, wait_model_idle
+from e2e.ui_support import answer, click_when_still, make_app, scripted, wait_for, wait_model_idle
 from textual.widgets import Markdown, OptionList
 
 from vibecode.lessons.loader import builtin_lessons_dir, read_lesson
@@ -30,14 +30,14 @@ async def test_lesson_from_home_build_and_check():
         await wait_for(pilot, lambda: type(app.screen).__name__ == "LessonScreen", what="the lesson screen")
         lesson_screen = app.screen
 
-        await pilot.click("#use-idea")
+        await click_when_still(pilot, "#use-idea")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "BuildScreen", what="the build screen")
         await wait_model_idle(pilot)
         assert "def profit(made, sold, price, cost):" in app.screen.editor.text
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is lesson_screen, what="back to the lesson")
 
-        await pilot.click("#check")
+        await click_when_still(pilot, "#check")
         await wait_for(pilot, lambda: not lesson_screen.checking and lesson_screen.last_report is not None,
                        timeout=60, what="the checks")
         feedback = lesson_screen.query_one("#feedback", Markdown).source

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import App
 from textual.widgets import Button, Label, Markdown
 
+from e2e.ui_support import click_when_still, wait_for
 from vibecode.lessons.loader import builtin_lessons_dir, read_lesson
 from vibecode.lessons.progress import ProgressStore
 from vibecode.screens.lesson import LessonScreen
@@ -47,13 +48,13 @@ async def test_step_text_hints_and_progress():
         await pilot.pause()
         assert "Step 1 of 4: Money in, money out" in str(screen.query_one("#step-title", Label).content)
         ladder = screen.query_one("#hints", HintLadder)
-        await pilot.click("#next-hint")
-        await pilot.pause()  # the first hint re-lays the panel out; click again once it has settled
-        await pilot.click("#next-hint")
-        await pilot.pause()
-        assert "Hint 2 of 4" in str(ladder.query_one("#hint-count", Label).content)
+        count = ladder.query_one("#hint-count", Label)
+        await click_when_still(pilot, "#next-hint")
+        await wait_for(pilot, lambda: "Hint 1 of 4" in str(count.content), 10, "the first hint")
+        await click_when_still(pilot, "#next-hint")  # the first hint re-lays the panel out
+        await wait_for(pilot, lambda: "Hint 2 of 4" in str(count.content), 10, "the second hint")
         assert "Money out is" in markdown_text(ladder.query_one("#hint-list", Markdown))
-        await pilot.click("#use-idea")
+        await click_when_still(pilot, "#use-idea")
         assert sent and "profit(made, sold, price, cost)" in sent[0]
     saved = ProgressStore().lesson("Mia", "01-lemonade-stand")
     assert saved.hints_used == 2 and saved.steps_total == 4
@@ -64,7 +65,7 @@ async def test_wrong_program_gets_specific_feedback_then_right_one_moves_on():
     screen = LessonScreen(lemonade(), child_name="Mia", get_program=lambda: program["text"])
     async with LessonApp(screen).run_test(size=(140, 45)) as pilot:
         await pilot.pause()
-        await pilot.click("#check")
+        await click_when_still(pilot, "#check")
         await wait_for_check(pilot, screen)
         feedback = markdown_text(screen.query_one("#feedback", Markdown))
         assert "Nearly there" in feedback
@@ -78,7 +79,7 @@ async def test_wrong_program_gets_specific_feedback_then_right_one_moves_on():
         feedback = markdown_text(screen.query_one("#feedback", Markdown))
         assert "Every check passed" in feedback
         assert not screen.query_one("#next", Button).disabled
-        await pilot.click("#next")
+        await click_when_still(pilot, "#next")
         await pilot.pause()
         assert screen.step_index == 1
         assert "Step 2 of 4" in str(screen.query_one("#step-title", Label).content)
@@ -93,7 +94,7 @@ async def test_market_day_story_and_extension_on_the_last_step():
     screen = LessonScreen(lesson, child_name="Zed", get_program=lesson.solution_source, step=3)
     async with LessonApp(screen).run_test(size=(140, 45)) as pilot:
         await pilot.pause()
-        await pilot.click("#check")
+        await click_when_still(pilot, "#check")
         await wait_for_check(pilot, screen)
         feedback = markdown_text(screen.query_one("#feedback", Markdown))
         assert "Market day." in feedback and "In 7 days you took" in feedback
@@ -106,7 +107,7 @@ async def test_lesson_by_id_and_unknown_lesson():
     async with LessonApp(screen).run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert screen.lesson is not None and screen.lesson.title == "Weather and customers"
-        await pilot.click("#check")
+        await click_when_still(pilot, "#check")
         await wait_for_check(pilot, screen)
         assert "no program yet" in markdown_text(screen.query_one("#feedback", Markdown))
     missing = LessonScreen("no-such-lesson", get_program=lambda: "")
@@ -134,7 +135,7 @@ async def test_teacher_view_lists_progress_and_exports():
         table = screen.query_one("#progress-table", DataTable)
         assert table.row_count == 1
         assert list(table.get_row_at(0))[:3] == ["Mia", "My first lemonade stand", "1/4"]
-        await pilot.click("#export")
+        await click_when_still(pilot, "#export")
         await pilot.pause()
         csv_path, html_path = screen.last_export
         assert "Mia" in csv_path.read_text() and "Mia" in html_path.read_text()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from e2e.ui_support import (
-    GREETING, answer, chat_texts, make_app, scripted, start_from_home, type_idea, wait_for, wait_model_idle,
+    GREETING, answer, chat_texts, click_when_still, make_app, scripted, start_from_home, type_idea, wait_for, wait_model_idle,
 )
 from vibecode.lm.base import EngineError
 from vibecode.lm.scripted import ScriptedBackend
@@ -52,7 +52,7 @@ async def test_settings_name_and_colours_are_saved():
         dialog = app.screen
         dialog.query_one("#name").value = "Ada"
         dialog.query_one("#theme").value = "vibecode-light"
-        await pilot.click("#save")
+        await click_when_still(pilot, "#save")
         await wait_for(pilot, lambda: is_screen(app, "HomeScreen"))
         assert app.theme == "vibecode-light"
         assert "Hi Ada!" in str(app.screen.query_one("#greeting").render())

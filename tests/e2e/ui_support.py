@@ -40,6 +40,25 @@ async def wait_for(pilot: Any, condition: Callable[[], Any], timeout: float = 30
         await pilot.pause(0.05)
 
 
+async def click_when_still(pilot: Any, selector: str, timeout: float = 10.0) -> None:
+    """Click a widget once the layout has stopped moving it.
+
+    A click lands on screen coordinates: right after a Markdown above the widget is updated, the widget can
+    still move down while the Markdown re-renders, and a click at its old place hits something else."""
+    widget = pilot.app.screen.query_one(selector)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    still, last = 0, None
+    while still < 3:
+        if loop.time() > end:
+            raise AssertionError(f"{selector} kept moving for {timeout} s")
+        await pilot.pause(0.05)
+        region = widget.region
+        still = still + 1 if region == last and region.area else 0
+        last = region
+    assert await pilot.click(selector), f"the click missed {selector}"
+
+
 async def type_idea(pilot: Any, text: str) -> None:
     """Type into the idea box on the build screen and press Enter."""
     box = pilot.app.screen.query_one("#idea")
