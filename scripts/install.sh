@@ -18,7 +18,7 @@ esac
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-apt_packages=(python3-venv python3-dev bubblewrap)
+apt_packages=(python3-venv python3-dev g++ bubblewrap)  # g++: vibecode builds its model kernels once
 if [ "$mode" = "test" ]; then
   apt_packages+=(tmux chromium)  # chromium: the classroom browser test (Playwright drives it)
 fi

@@ -31,3 +31,21 @@ def tiny_backend(session_cache_dir, tmp_path_factory):
     backend.prepare()
     yield backend
     backend.close()
+
+
+@pytest.fixture(scope="session")
+def tiny_float32_folder(session_cache_dir, tmp_path_factory):
+    """The REAL tiny model converted to plain float32 transformers weights (what `transformers serve` and a
+    teacher's own model folder look like); the engine itself runs the quantized form by default."""
+    from vibecode.lm.client import WorkerBackend
+
+    home = tmp_path_factory.mktemp("tiny-f32-home")
+    env = {"VIBECODE_CACHE": str(session_cache_dir), "VIBECODE_HOME": str(home), "VIBECODE_PRECISION": "float32"}
+    backend = WorkerBackend("tiny", env=env)
+    try:
+        backend.prepare()
+        info = backend.info()
+        assert info["precision"] == "float32"
+        return info["folder"]
+    finally:
+        backend.close()

@@ -16,6 +16,12 @@ def _tiny_folder(tiny_backend) -> Path:
     return Path(tiny_backend.info()["folder"])
 
 
+def _weights(folder: Path) -> Path:
+    """The big weights file of a converted folder (model.safetensors for float32, weights.safetensors for
+    the quantized form the engine uses by default)."""
+    return max(folder.glob("*.safetensors"), key=lambda p: p.stat().st_size)
+
+
 @pytest.fixture
 def cache_copy(tiny_backend, tmp_path) -> Path:
     """A private copy of the tiny model's converted folder (so damaging it harms no other test)."""
@@ -30,8 +36,9 @@ def test_converted_cache_is_complete(tiny_backend):
     result = cache.check(folder, full=True)
     assert result.ok, result.reason
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert {"config.json", "tokenizer.json", "model.safetensors"} <= set(manifest["files"])
+    assert {"config.json", "tokenizer.json", "weights.safetensors", "quantized.json"} <= set(manifest["files"])
     assert manifest["source"]["sha256"].startswith("b179c952")
+    assert manifest["source"]["format"] == "vibecode-quantized/1"
 
 
 @pytest.mark.model
@@ -53,7 +60,7 @@ def test_missing_manifest_means_not_ready(cache_copy):
 
 
 def test_truncated_weights_are_detected(cache_copy):
-    weights = cache_copy / "model.safetensors"
+    weights = _weights(cache_copy)
     with open(weights, "r+b") as handle:
         handle.truncate(weights.stat().st_size // 2)
     result = cache.check(cache_copy)
@@ -78,13 +85,13 @@ def _flip_byte(path: Path, offset: int) -> None:
 
 
 def test_damaged_weights_are_detected(cache_copy):
-    weights = cache_copy / "model.safetensors"
+    weights = _weights(cache_copy)
     _flip_byte(weights, 100)  # inside the first sample: the quick check sees it
     assert not cache.check(cache_copy).ok
 
 
 def test_full_check_finds_damage_between_samples(cache_copy):
-    weights = cache_copy / "model.safetensors"
+    weights = _weights(cache_copy)
     size = weights.stat().st_size
     offsets = cache._sample_offsets(size)
     between = offsets[1] + cache.SAMPLE + (offsets[2] - offsets[1] - cache.SAMPLE) // 2
@@ -101,7 +108,7 @@ def test_damaged_cache_is_rebuilt(tiny_backend, tmp_path):
     folder = _tiny_folder(tiny_backend)
     target = own_cache / "models" / folder.name
     shutil.copytree(folder, target)
-    weights = target / "model.safetensors"
+    weights = _weights(target)
     with open(weights, "r+b") as handle:
         handle.truncate(weights.stat().st_size - 4096)
     assert not cache.check(target).ok

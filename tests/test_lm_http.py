@@ -29,9 +29,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def served_tiny(tiny_backend, tmp_path_factory):
-    """URL of `transformers serve` pinned to the tiny model's converted folder."""
-    folder = tiny_backend.info()["folder"]
+def served_tiny(tiny_float32_folder, tmp_path_factory):
+    """URL of `transformers serve` pinned to the tiny model's converted float32 folder."""
+    folder = tiny_float32_folder
     port = _free_port()
     log = open(tmp_path_factory.mktemp("serve") / "serve.log", "wb")
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HUB_CACHE=str(tmp_path_factory.mktemp("hf-cache")))

@@ -190,15 +190,15 @@ def test_a_crashed_worker_is_restarted_on_the_next_answer(tiny_backend, session_
 
 
 @pytest.mark.model
-def test_a_local_model_folder_loads_through_plain_transformers(tiny_backend, tmp_path):
-    """A teacher can name any transformers model folder; here: the tiny model's converted folder."""
-    folder = tiny_backend.info()["folder"]
+def test_a_local_model_folder_loads_through_plain_transformers(tiny_float32_folder, tmp_path):
+    """A teacher can name any transformers model folder; here: the tiny model's converted float32 folder."""
+    folder = tiny_float32_folder
     backend = open_backend(folder)
     try:
         assert backend.location == "on this computer"
         text = backend.complete(COUNT, GenerateOptions(max_new_tokens=3, stop_at_code_end=False))
         info = backend.info()
-        assert text and info["kind"] == "folder" and info["folder"] is None
+        assert text and info["kind"] == "folder" and info["folder"] is None and info["precision"] == "float32"
     finally:
         process = backend.process
         backend.close()

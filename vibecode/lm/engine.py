@@ -24,7 +24,8 @@ from vibecode.lm import cache
 from vibecode.lm.base import ChatMessage, EngineError, GenerateOptions, GenerationStats
 from vibecode.lm.convert import ensure_cache, rss_mb
 from vibecode.lm.progress import Progress
-from vibecode.lm.sources import cache_key, resolve_source
+from vibecode.lm import precision
+from vibecode.lm.sources import FLOAT32, QUANTIZED, cache_key, resolve_source
 from vibecode.lm.textstop import StopScanner
 
 import torch  # noqa: E402,I001  (after vibecode.lm.convert installed its progress hook)
@@ -121,14 +122,42 @@ class LocalModel:
         self.converted = False
         self.threads = cpu_count()
         self.timings: dict[str, float] = {}  # seconds: cache check, conversion, loading the weights
+        self.form = FLOAT32  # how the weights are kept and run (vibecode.lm.precision)
+        self.form_reason = ""  # why that form, for 'vibecode model info' and the log
+
+    def _choose_form(self, on_progress: Progress | None) -> str:
+        """quantized (the GGUF's own weights + our kernels) where that works, else float32."""
+        from vibecode.lm import kernels
+
+        if self.source.kind not in ("embedded", "gguf"):
+            self.form_reason = "not a GGUF model: it runs as it is"
+            return FLOAT32
+        wanted = precision.requested()
+        if wanted == FLOAT32:
+            self.form_reason = "float32 was asked for"
+            return FLOAT32
+        started = time.monotonic()
+        if on_progress and not kernels.is_built():
+            on_progress("Building the helper's engine for this computer (first start only)...", None)
+        status = kernels.load()
+        self.timings["kernels"] = round(time.monotonic() - started, 3)
+        if status.ok:
+            self.form_reason = f"vibecode's {status.isa} kernels"
+            return QUANTIZED
+        self.form_reason = f"float32, because {status.reason}"
+        if wanted == QUANTIZED:
+            log.warning("quantized was asked for, but %s; running float32", status.reason)
+        return FLOAT32
 
     def load(self, on_progress: Progress | None = None, full_check: bool = False) -> None:
         torch.set_num_threads(self.threads)
         started = time.monotonic()
+        self.form = self._choose_form(on_progress)
         if self.source.kind in ("embedded", "gguf"):
-            before = cache.check(cache.folder_for(cache_key(self.source)), full=full_check)
-            self.timings["check"] = round(time.monotonic() - started, 3)
-            self.folder = ensure_cache(self.source, on_progress, full_check=full_check)
+            check_started = time.monotonic()
+            before = cache.check(cache.folder_for(cache_key(self.source, self.form)), full=full_check)
+            self.timings["check"] = round(time.monotonic() - check_started, 3)
+            self.folder = ensure_cache(self.source, on_progress, full_check=full_check, form=self.form)
             self.converted = not before.ok
             if self.converted:
                 self.timings["convert"] = round(time.monotonic() - started, 1)
@@ -149,7 +178,7 @@ class LocalModel:
                 # The cache passed the quick check but does not load: rebuild it once.
                 log.warning("cache %s failed to load (%s); rebuilding", self.folder, exc)
                 cache.remove(self.folder)
-                self.folder = ensure_cache(self.source, on_progress)
+                self.folder = ensure_cache(self.source, on_progress, form=self.form)
                 self.converted = True
                 self._load_from(self.folder)
             else:
@@ -172,11 +201,17 @@ class LocalModel:
             self.model(**encoded, use_cache=False)
 
     def _load_from(self, target: str | Path) -> None:
+        from vibecode.lm import quantized
+
         local_only = self.source.kind != "hub"
         self.tokenizer = AutoTokenizer.from_pretrained(target, local_files_only=local_only)
-        self.model = AutoModelForCausalLM.from_pretrained(
-            target, dtype=torch.float32, local_files_only=local_only
-        ).eval()
+        if local_only and quantized.is_quantized_folder(Path(target)):
+            self.form = QUANTIZED  # also a quantized folder named directly
+            self.model = quantized.load_model(Path(target))
+        else:
+            self.model = AutoModelForCausalLM.from_pretrained(
+                target, dtype=torch.float32, local_files_only=local_only
+            ).eval()
         if self.tokenizer.chat_template is None:
             raise EngineError(
                 "This model does not know how to chat (it has no chat template). Pick an 'Instruct' model.",
@@ -261,10 +296,18 @@ class LocalModel:
             "converted_now": self.converted,
             "timings": dict(self.timings),
             "threads": self.threads,
+            "precision": self.form,
+            "precision_reason": self.form_reason,
             "rss_mb": round(rss_mb(), 1),
             "peak_rss_mb": round(peak_rss_mb(), 1),
-            "parameters": sum(p.numel() for p in self.model.parameters()) if self.model is not None else 0,
+            "parameters": _weight_count(self.model) if self.model is not None else 0,
         }
+
+
+def _weight_count(model) -> int:
+    from vibecode.lm.quantized import weight_count
+
+    return weight_count(model)
 
 
 def log_file() -> Path:

@@ -40,14 +40,21 @@ def resolve_source(spec: str | None) -> Source:
     return Source("hub", spec, hub_id=spec)
 
 
-def cache_key(source: Source) -> str:
+# The two forms a GGUF model can be kept in (see vibecode.lm.precision): its own 4/6-bit weights for
+# vibecode's kernels, or float32 for plain transformers (and `transformers serve`).
+QUANTIZED = "quantized"
+FLOAT32 = "float32"
+
+
+def cache_key(source: Source, form: str = FLOAT32) -> str:
+    suffix = "-q" if form == QUANTIZED else ""
     if source.kind == "embedded":
         assert source.model is not None
-        return f"{source.model.key}-{source.model.sha256[:12]}"
+        return f"{source.model.key}-{source.model.sha256[:12]}{suffix}"
     assert source.path is not None
     stat = source.path.stat()
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in source.path.stem)[:60]
-    return f"gguf-{safe}-{stat.st_size}-{int(stat.st_mtime)}"
+    return f"gguf-{safe}-{stat.st_size}-{int(stat.st_mtime)}{suffix}"
 
 
 def prefetch(spec: str | None) -> None:
@@ -57,7 +64,9 @@ def prefetch(spec: str | None) -> None:
         source = resolve_source(spec)
         if source.kind not in ("embedded", "gguf"):
             return
-        folder = cache.folder_for(cache_key(source))
+        from vibecode.lm import precision
+
+        folder = cache.folder_for(cache_key(source, precision.first_choice()))
         if not (folder / cache.MANIFEST).exists():
             return
         for path in folder.glob("*.safetensors"):

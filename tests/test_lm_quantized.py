@@ -1,0 +1,176 @@
+"""The quantized engine: the GGUF's own 4/6-bit weights, run by vibecode's CPU kernels.
+
+Checked for real: block decoding against gguf-py's own de-quantisation (bit for bit), the compiled kernels
+against float32 matrix products, the tiny model's quantized layers against transformers' float32 GGUF
+load (row order of llama's q/k included), and the REAL tiny model answering the same text in both forms.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gguf
+import numpy as np
+import pytest
+
+from vibecode.lm import ChatMessage, GenerateOptions, ggufq
+from vibecode.lm.client import WorkerBackend
+
+RNG = np.random.default_rng(7)
+
+
+def _random_blocks(qtype: gguf.GGMLQuantizationType, rows: int, cols: int) -> np.ndarray:
+    """Random bytes in a type's block layout, with sane float16 scales (random bytes can be NaN)."""
+    block, size = gguf.quants.GGML_QUANT_SIZES[qtype]
+    data = RNG.integers(0, 256, size=(rows, cols // block, size), dtype=np.uint8)
+    scale = RNG.uniform(0.001, 0.05, size=(rows, cols // block)).astype(np.float16).view(np.uint8).reshape(rows, -1, 2)
+    if qtype == gguf.GGMLQuantizationType.Q6_K:
+        data[..., -2:] = scale  # Q6_K keeps its scale at the end of the block
+    else:
+        data[..., 0:2] = scale
+        if qtype == gguf.GGMLQuantizationType.Q4_K:  # and its minimum's scale next to it
+            data[..., 2:4] = scale
+    return data.reshape(rows, -1)
+
+
+@pytest.mark.parametrize("qtype", ["Q4_K", "Q6_K"])
+def test_k_quant_blocks_decode_to_the_files_exact_values(qtype):
+    kind = gguf.GGMLQuantizationType[qtype]
+    data = _random_blocks(kind, rows=6, cols=512)
+    tensor = ggufq.to_qtensor(data, kind, (6, 512))
+    assert tensor.exact and (tensor.bits, tensor.group) == ((4, 32) if qtype == "Q4_K" else (8, 16))
+    expected = gguf.quants.dequantize(data, kind).reshape(6, 512)
+    np.testing.assert_array_equal(tensor.dequantize(), expected)
+
+
+@pytest.mark.parametrize("qtype", ["Q4_0", "Q4_1", "Q8_0"])
+def test_simple_blocks_decode_to_the_files_exact_values(qtype):
+    kind = gguf.GGMLQuantizationType[qtype]
+    weights = RNG.normal(0, 0.02, size=(5, 96)).astype(np.float32)
+    data = gguf.quants.quantize(weights, kind)
+    tensor = ggufq.to_qtensor(data, kind, (5, 96))
+    assert tensor.exact
+    np.testing.assert_array_equal(tensor.dequantize(), gguf.quants.dequantize(data, kind).reshape(5, 96))
+
+
+def test_other_types_become_near_lossless_int8():
+    kind = gguf.GGMLQuantizationType.Q5_0
+    weights = RNG.normal(0, 0.02, size=(4, 64)).astype(np.float32)
+    data = gguf.quants.quantize(weights, kind)
+    tensor = ggufq.to_qtensor(data, kind, (4, 64))
+    reference = gguf.quants.dequantize(data, kind).reshape(4, 64)
+    assert not tensor.exact and tensor.bits == 8
+    assert np.abs(tensor.dequantize() - reference).max() <= np.abs(reference).max() / 254 + 1e-7
+
+
+def test_row_reordering_moves_scales_with_their_rows():
+    data = _random_blocks(gguf.GGMLQuantizationType.Q4_K, rows=4, cols=256)
+    tensor = ggufq.to_qtensor(data, gguf.GGMLQuantizationType.Q4_K, (4, 256))
+    order = np.array([2, 0, 3, 1])
+    np.testing.assert_array_equal(tensor.take_rows(order).dequantize(), tensor.dequantize()[order])
+
+
+@pytest.fixture(scope="module")
+def ops(session_cache_dir):
+    """The kernels, really compiled for this machine (or taken from the session cache)."""
+    import torch
+
+    from vibecode.lm import kernels
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VIBECODE_CACHE", str(session_cache_dir))  # never the real user's cache
+        status = kernels.load()
+    if not status.ok:
+        pytest.skip(f"vibecode's kernels cannot be built on this computer: {status.reason}")
+    return torch.ops.vibecode
+
+
+@pytest.mark.parametrize("qtype", ["Q4_K", "Q6_K", "Q8_0"])
+@pytest.mark.parametrize("rows_of_x", [1, 2, 3, 4, 5, 11, 37])
+def test_kernel_matches_a_float32_matrix_product(ops, qtype, rows_of_x):
+    import torch
+
+    kind = gguf.GGMLQuantizationType[qtype]
+    n_out, n_in = 37, 512  # an odd number of output rows exercises the leftover tiles
+    tensor = ggufq.to_qtensor(_random_blocks(kind, n_out, n_in), kind, (n_out, n_in))
+    q, scale = torch.from_numpy(tensor.q), torch.from_numpy(tensor.scale)
+    offset = None if tensor.offset is None else torch.from_numpy(tensor.offset)
+    weight = torch.from_numpy(tensor.dequantize())
+    x = torch.randn(rows_of_x, n_in)
+    got = ops.qlinear(x, q, scale, offset, tensor.bits, tensor.group)
+    want = x.double() @ weight.double().T
+    assert got.shape == (rows_of_x, n_out)
+    assert torch.allclose(got.double(), want, rtol=1e-5, atol=1e-5 * want.abs().max().item())
+    assert torch.equal(ops.dequant(q, scale, offset, tensor.bits, tensor.group), weight)
+    # one row at a time gives the very same numbers as a batch (prompt lookup relies on it)
+    assert torch.equal(ops.qlinear(x[-1:], q, scale, offset, tensor.bits, tensor.group), got[-1:])
+    # a batch of sequences ([batch, time, features]) keeps its shape
+    assert ops.qlinear(x.view(1, rows_of_x, n_in), q, scale, offset, tensor.bits, tensor.group).shape == (1, rows_of_x, n_out)
+
+
+def test_kernel_refuses_mismatched_shapes(ops):
+    import torch
+
+    q = torch.zeros(8, 16, dtype=torch.uint8)
+    scale = torch.ones(8, 1)
+    with pytest.raises(RuntimeError, match="input size|group"):
+        ops.qlinear(torch.randn(1, 48), q, scale, scale, 4, 32)
+
+
+@pytest.mark.model
+def test_tiny_models_quantized_layers_equal_transformers_float32_weights(tiny_backend, ops):
+    """Every quantized layer of the converted tiny model (llama: q/k rows reordered) holds exactly the
+    weights transformers makes from the same GGUF."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from vibecode.lm import catalog, quantized
+
+    folder = Path(tiny_backend.info()["folder"])
+    layout = json.loads((folder / "quantized.json").read_text())
+    assert layout["gguf_types"] == {"Q4_1": 210, "Q8_0": 1} and all(m["exact"] for m in layout["modules"].values())
+    model = quantized.load_model(folder)
+    gguf_file = catalog.part_files(catalog.MODELS["tiny"])[0]
+    reference = AutoModelForCausalLM.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name, dtype=torch.float32)
+    checked = 0
+    for name, module in model.named_modules():
+        if isinstance(module, (quantized.QuantLinear, quantized.QuantEmbedding)):
+            weight = ops.dequant(module.q, module.scale, module.offset, module.bits, module.group)
+            assert torch.equal(weight, reference.get_submodule(name).weight), name
+            checked += 1
+    assert checked == 30 * 7 + 2  # every attention and MLP layer, the embedding and the output layer
+    ids = torch.tensor([[1, 504, 3457, 30, 2]])
+    with torch.inference_mode():
+        diff = (model(ids).logits - reference(ids).logits).abs().max().item()
+    assert diff < 1e-3
+
+
+@pytest.mark.model
+def test_quantized_and_float32_tiny_write_the_same_answer(tiny_backend, session_cache_dir, tiny_float32_folder, tmp_path):
+    ask = [ChatMessage("user", "Write a Python program that asks for a price and a number of cups and prints the total.")]
+    options = GenerateOptions(max_new_tokens=48, stop_at_code_end=False)
+    quick = tiny_backend.complete(ask, options)
+    assert tiny_backend.info()["precision"] == "quantized"
+    env = {"VIBECODE_CACHE": str(session_cache_dir), "VIBECODE_HOME": str(tmp_path), "VIBECODE_PRECISION": "float32"}
+    slow = WorkerBackend("tiny", env=env)
+    try:
+        assert slow.complete(ask, options) == quick
+        info = slow.info()
+        assert info["precision"] == "float32" and info["precision_reason"] == "float32 was asked for"
+    finally:
+        slow.close()
+
+
+@pytest.mark.model
+def test_without_kernels_the_engine_runs_float32_and_says_why(session_cache_dir, tiny_float32_folder, tmp_path):
+    env = {"VIBECODE_CACHE": str(session_cache_dir), "VIBECODE_HOME": str(tmp_path), "VIBECODE_NO_KERNELS": "1"}
+    backend = WorkerBackend("tiny", env=env)
+    try:
+        assert backend.complete([ChatMessage("user", "Hi")], GenerateOptions(max_new_tokens=3)).strip()
+        info = backend.info()
+        assert info["precision"] == "float32"
+        assert "VIBECODE_NO_KERNELS" in info["precision_reason"]
+        assert info["folder"] == tiny_float32_folder
+    finally:
+        backend.close()
