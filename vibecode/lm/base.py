@@ -67,6 +67,8 @@ class GenerationStats:
     cancelled: bool
     # model passes after the prompt; fewer than completion_tokens when prompt lookup's drafts were accepted
     decode_steps: int = 0
+    # prompt tokens the model remembered from an earlier prompt that started the same way (not read again)
+    cached_prompt_tokens: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -81,6 +83,7 @@ class GenerationStats:
             tokens_per_second=float(data.get("tokens_per_second", 0.0)),
             cancelled=bool(data.get("cancelled", False)),
             decode_steps=int(data.get("decode_steps", 0)),
+            cached_prompt_tokens=int(data.get("cached_prompt_tokens", 0)),
         )
 
 
@@ -127,6 +130,10 @@ class Backend:
     def complete(self, messages: list[ChatMessage], options: GenerateOptions | None = None) -> str:
         """The whole answer at once (convenience for scripts and benchmarks)."""
         return "".join(self.stream(messages, options))
+
+    def prefill(self, messages: list[ChatMessage]) -> None:
+        """Read the start of a conversation ahead of time (the pipeline's system prompt, at warm-up), so an
+        answer that starts the same way begins sooner. Only a local model remembers; others ignore it."""
 
     def cancel(self) -> None:
         """Thread-safe: make the running ``stream()`` end soon."""

@@ -184,6 +184,22 @@ class WorkerBackend(Backend):
                     # the caller stopped reading early: stop the worker and wait for its "done"
                     self._abandon(rid)
 
+    def prefill(self, messages: list[ChatMessage]) -> None:
+        if not self._prepared:
+            return
+        with self._request_lock:
+            rid = next(self._ids)
+            try:
+                self._send(op="prefill", id=rid, messages=[m.to_dict() for m in messages])
+                while True:
+                    event = self._next_event(timeout=300)
+                    if event.get("event") == "_timeout" or (
+                        event.get("id") == rid and event.get("event") in ("done", "error")
+                    ):
+                        return
+            except EngineError:
+                return  # only a head start; the next answer reports a dead worker kindly
+
     def _abandon(self, rid: int) -> None:
         try:
             self._send(op="cancel", id=rid)

@@ -23,14 +23,16 @@ from vibecode import paths
 from vibecode.lm import cache
 from vibecode.lm.base import ChatMessage, EngineError, GenerateOptions, GenerationStats
 from vibecode.lm.convert import ensure_cache, rss_mb
+from vibecode.lm.decode import Draft, greedy
 from vibecode.lm.progress import Progress
+from vibecode.lm.prompt_cache import PromptCache
 from vibecode.lm import precision
 from vibecode.lm.sources import FLOAT32, QUANTIZED, cache_key, resolve_source
 from vibecode.lm.textstop import StopScanner
 
 import torch  # noqa: E402,I001  (after vibecode.lm.convert installed its progress hook)
 from transformers import StoppingCriteria, StoppingCriteriaList  # noqa: E402
-from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
+from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache  # noqa: E402
 from transformers.generation.streamers import BaseStreamer  # noqa: E402
 
 log = logging.getLogger("vibecode.lm.engine")
@@ -69,6 +71,10 @@ class _Tracker(BaseStreamer):
         if not self.saw_prompt:
             self.saw_prompt = True  # generate() first pushes the prompt itself
             return
+        self.take(value.reshape(-1).tolist())
+
+    def take(self, tokens: list[int]) -> bool:
+        """One model pass's new tokens; returns True when the answer should stop here."""
         now = time.monotonic()
         if self.first_token_at is None:
             self.first_token_at = now
@@ -76,11 +82,12 @@ class _Tracker(BaseStreamer):
         self.steps += 1
         # Prompt lookup hands over several accepted tokens at once; take them one by one, so the answer is
         # cut (and counted) at exactly the same token as without it.
-        for token in value.reshape(-1).tolist():
+        for token in tokens:
             if self.stop:
-                return
+                return True
             self.ids.append(int(token))
             self._push(final=False)
+        return self.stop
 
     def end(self) -> None:
         if not self.stop:
@@ -122,6 +129,7 @@ class LocalModel:
         self.converted = False
         self.threads = cpu_count()
         self.timings: dict[str, float] = {}  # seconds: cache check, conversion, loading the weights
+        self.prompt_cache = PromptCache()
         self.form = FLOAT32  # how the weights are kept and run (vibecode.lm.precision)
         self.form_reason = ""  # why that form, for 'vibecode model info' and the log
 
@@ -242,35 +250,39 @@ class LocalModel:
         """Run one answer, calling ``emit(chunk)`` as text appears; returns the stats."""
         assert self.model is not None and self.tokenizer is not None
         t0 = time.monotonic()
-        prompt = self.tokenizer.apply_chat_template(
-            [m.to_dict() for m in messages], tokenize=False, add_generation_prompt=True
-        )
-        encoded = self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+        encoded = self._encode(messages, add_generation_prompt=True)
         prompt_tokens = int(encoded["input_ids"].shape[1])
+        cache, cached_tokens = self.prompt_cache.start(encoded["input_ids"][0].tolist(), self._new_cache)
         tracker = _Tracker(self.tokenizer, options, emit, t0)
         eos = self._eos_ids()
-        kwargs = dict(
-            max_new_tokens=max(1, int(options.max_new_tokens)),
-            streamer=tracker,
-            stopping_criteria=StoppingCriteriaList([_StopWhen(tracker, cancel)]),
-            eos_token_id=eos,
-            pad_token_id=eos[0] if eos else None,
-            repetition_penalty=float(options.repetition_penalty or 1.0),
-        )
-        if options.temperature and options.temperature > 0:
+        max_new = max(1, int(options.max_new_tokens))
+        penalty = float(options.repetition_penalty or 1.0)
+        if cancel.is_set():
+            pass
+        elif options.temperature and options.temperature > 0:
             if options.seed is not None:
                 torch.manual_seed(int(options.seed))
-            kwargs.update(do_sample=True, temperature=float(options.temperature), top_p=float(options.top_p))
-        else:
-            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-            if options.prompt_lookup and options.prompt_lookup > 0:
-                # Greedy only: every drafted token is checked against the model's own choice (with the
-                # repetition penalty applied at each position), so the text stays the same; the streamer
-                # and the stopping criteria are called once per pass. Measured 2.1x on a change request.
-                kwargs.update(prompt_lookup_num_tokens=int(options.prompt_lookup))
-        if not cancel.is_set():
             with torch.inference_mode():
-                self.model.generate(**encoded, **kwargs)
+                sequence = self.model.generate(
+                    **encoded, max_new_tokens=max_new, streamer=tracker,
+                    stopping_criteria=StoppingCriteriaList([_StopWhen(tracker, cancel)]),
+                    eos_token_id=eos, pad_token_id=eos[0] if eos else None, repetition_penalty=penalty,
+                    past_key_values=cache, do_sample=True, temperature=float(options.temperature),
+                    top_p=float(options.top_p),
+                )
+            self.prompt_cache.keep(cache, sequence[0])
+        else:
+            # Greedy (the same answer every time); with prompt lookup for changes, whose answers mostly
+            # repeat the old program: the model checks a copied draft in one pass, with the same text.
+            draft = Draft(tokens=int(options.prompt_lookup)) if options.prompt_lookup and options.prompt_lookup > 0 else None
+            with torch.inference_mode():
+                sequence = greedy(
+                    self.model, encoded["input_ids"][0].tolist(), cache, cached_tokens, max_new_tokens=max_new,
+                    eos=set(eos), repetition_penalty=penalty, draft=draft,
+                    on_tokens=lambda tokens: tracker.take(tokens) or cancel.is_set(),
+                )
+            tracker.end()
+            self.prompt_cache.keep(cache, sequence)
         end = time.monotonic()
         n = len(tracker.ids)
         first = tracker.first_token_at
@@ -284,7 +296,31 @@ class LocalModel:
             tokens_per_second=decode_tps,
             cancelled=cancel.is_set(),
             decode_steps=tracker.steps,
+            cached_prompt_tokens=cached_tokens,
         )
+
+    def _encode(self, messages: list[ChatMessage], add_generation_prompt: bool):
+        prompt = self.tokenizer.apply_chat_template(
+            [m.to_dict() for m in messages], tokenize=False, add_generation_prompt=add_generation_prompt
+        )
+        return self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+
+    def _new_cache(self):
+        return DynamicCache(config=self.model.config)
+
+    def prefill(self, messages: list[ChatMessage]) -> int:
+        """Read the start of a conversation now (e.g. the pipeline's system prompt while the child is still
+        typing), so an answer that starts the same way begins sooner. Returns the tokens read."""
+        assert self.model is not None and self.tokenizer is not None
+        ids = self._encode(messages, add_generation_prompt=False)["input_ids"]
+        cache, cached = self.prompt_cache.start(ids[0].tolist() + [-1], self._new_cache)
+        if cached >= ids.shape[1]:
+            return 0  # already remembered
+        with torch.inference_mode():
+            self.model(input_ids=ids[:, cached:], past_key_values=cache, use_cache=True,
+                       cache_position=torch.arange(cached, ids.shape[1]), logits_to_keep=1)
+        self.prompt_cache.keep(cache, ids[0])
+        return int(ids.shape[1]) - cached
 
     def info(self) -> dict:
         return {

@@ -101,9 +101,17 @@ class Services:
             pass
 
         try:
-            self.backend()
+            backend = self.backend()
         except Exception:  # the child hears about it kindly when asking; grown-ups see the log
             log.exception("the model could not get ready")
+            return
+        from vibecode.lm.base import ChatMessage
+        from vibecode.make import prompts
+
+        try:  # every new program's prompt starts with this: read it now, not after the child presses Enter
+            backend.prefill([ChatMessage("system", prompts.system_prompt(None, allow_files=False))])
+        except Exception:
+            log.exception("reading the system prompt ahead failed")
 
     def maker(self, on_progress: Callable[[str, float | None], None] | None = None) -> Any:
         backend = self.backend(on_progress)

@@ -1,0 +1,102 @@
+"""vibecode's greedy loop (with prompt lookup and a remembered prompt start) writes exactly what
+transformers' own greedy ``generate`` writes. REAL tiny model, quantized, in this process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from vibecode.lm.decode import Draft, greedy, penalize
+from vibecode.make import prompts
+
+pytestmark = pytest.mark.model
+
+PROGRAM = 'price = 2\ncups = int(input("How many cups? "))\nprint("That costs", cups * price, "dollars")\n'
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_backend, session_cache_dir):
+    from transformers import AutoTokenizer
+
+    from vibecode.lm import quantized
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VIBECODE_CACHE", str(session_cache_dir))
+        folder = Path(tiny_backend.info()["folder"])
+        model = quantized.load_model(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    return model, tokenizer
+
+
+def _ids(tokenizer, messages) -> list[int]:
+    text = tokenizer.apply_chat_template([m.to_dict() for m in messages], tokenize=False, add_generation_prompt=True)
+    return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+
+def _ours(model, prompt, *, cache=None, cached=0, draft=None, penalty=1.1, steps=None, max_new=40):
+    from transformers import DynamicCache
+
+    cache = cache if cache is not None else DynamicCache(config=model.config)
+    out: list[int] = []
+
+    def take(tokens):
+        out.extend(tokens)
+        if steps is not None:
+            steps.append(len(tokens))
+        return False
+
+    with torch.inference_mode():
+        sequence = greedy(model, prompt, cache, cached, max_new_tokens=max_new, eos=set(), repetition_penalty=penalty,
+                          draft=draft, on_tokens=take)
+    assert cache.get_seq_length() == len(sequence)  # what the cache holds is what we say it holds
+    return out
+
+
+def _theirs(model, prompt, penalty=1.1, max_new=40):
+    with torch.inference_mode():
+        result = model.generate(torch.tensor([prompt]), max_new_tokens=max_new, do_sample=False,
+                                repetition_penalty=penalty, eos_token_id=None, pad_token_id=0)
+    return result[0, len(prompt):].tolist()
+
+
+@pytest.mark.parametrize("penalty", [1.0, 1.1])
+def test_plain_greedy_matches_transformers(tiny, penalty):
+    model, tokenizer = tiny
+    prompt = _ids(tokenizer, prompts.make_messages("a lemonade stand where I pick the price"))
+    assert _ours(model, prompt, penalty=penalty) == _theirs(model, prompt, penalty)
+
+
+def test_prompt_lookup_keeps_the_text_and_saves_passes(tiny):
+    model, tokenizer = tiny
+    prompt = _ids(tokenizer, prompts.make_messages("make it also say thank you", current_program=PROGRAM))
+    steps: list[int] = []
+    assert _ours(model, prompt, draft=Draft(tokens=10), steps=steps) == _theirs(model, prompt)
+    assert len(steps) < sum(steps)  # some passes brought more than one token
+
+
+def test_a_remembered_prompt_start_keeps_the_text(tiny):
+    from transformers import DynamicCache
+
+    model, tokenizer = tiny
+    prompt = _ids(tokenizer, prompts.make_messages("make it count to ten", current_program=PROGRAM))
+    cache = DynamicCache(config=model.config)
+    start = len(prompt) // 2
+    with torch.inference_mode():
+        model(input_ids=torch.tensor([prompt[:start]]), past_key_values=cache, use_cache=True)
+    assert _ours(model, prompt, cache=cache, cached=start, draft=Draft(tokens=6)) == _theirs(model, prompt)
+
+
+def test_draft_is_what_followed_the_same_words_before():
+    assert Draft(tokens=3, ngram=2).find([5, 6, 7, 8, 9, 1, 6, 7]) == [8, 9, 1]
+    assert Draft(tokens=3, ngram=2).find([1, 2, 3]) == []
+
+
+def test_penalty_matches_transformers_processor():
+    from transformers import RepetitionPenaltyLogitsProcessor
+
+    logits = torch.randn(50)
+    history = torch.tensor([3, 7, 7, 20])
+    expected = RepetitionPenaltyLogitsProcessor(1.3)(history[None], logits[None].clone())[0]
+    assert torch.equal(penalize(logits, history, 1.3), expected)

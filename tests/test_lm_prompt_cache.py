@@ -1,0 +1,79 @@
+"""The model's memory of recent prompts: a prompt that starts like an earlier one is not read again, and
+the answer is the same as when it is read from scratch (REAL tiny model; real transformers caches)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import DynamicCache
+
+from vibecode.lm import ChatMessage, GenerateOptions
+from vibecode.lm.client import WorkerBackend
+from vibecode.lm.prompt_cache import MIN_REUSE, PromptCache
+from vibecode.make import prompts
+
+
+def _cache(tokens: int) -> DynamicCache:
+    """A real one-layer cache holding ``tokens`` positions; position i holds the value i."""
+    cache = DynamicCache()
+    values = torch.arange(tokens, dtype=torch.float32).view(1, 1, tokens, 1)
+    cache.update(values, values.clone(), 0)
+    return cache
+
+
+def test_the_longest_matching_start_is_copied_and_the_original_kept():
+    memory = PromptCache(slots=2)
+    first = list(range(100, 160))
+    memory.keep(_cache(len(first)), first)
+    asked = first[:40] + [7, 8, 9]
+    cache, reused = memory.start(asked, DynamicCache)
+    assert reused == 40 and cache.get_seq_length() == 40
+    assert cache.layers[0].keys[0, 0, -1, 0].item() == 39  # the first 40 positions, in order
+    assert memory.entries[0].cache.get_seq_length() == 60  # what we remember is untouched
+
+
+def test_a_short_match_or_an_unknown_prompt_starts_fresh():
+    memory = PromptCache()
+    memory.keep(_cache(50), list(range(50)))
+    _, reused = memory.start(list(range(MIN_REUSE - 1)) + [999], DynamicCache)
+    assert reused == 0
+    cache, reused = memory.start([5, 4, 3], DynamicCache)
+    assert reused == 0 and cache.get_seq_length() == 0
+
+
+def test_the_model_always_reads_the_last_token_itself():
+    memory = PromptCache()
+    memory.keep(_cache(30), list(range(30)))
+    _, reused = memory.start(list(range(30)), DynamicCache)  # the very same prompt again
+    assert reused == 29
+
+
+def test_the_oldest_prompt_is_forgotten_first():
+    memory = PromptCache(slots=2)
+    for start in (0, 1000, 2000):
+        memory.keep(_cache(20), list(range(start, start + 20)))
+    kept = sorted(entry.ids[0] for entry in memory.entries)
+    assert kept == [1000, 2000]
+
+
+@pytest.mark.model
+def test_a_remembered_start_gives_the_same_answer_sooner(tiny_backend, session_cache_dir, tmp_path):
+    options = GenerateOptions(max_new_tokens=24, stop_at_code_end=False)
+    tiny_backend.complete(prompts.make_messages("a lemonade stand where I pick the price"), options)
+    ask = prompts.make_messages("a quiz about animals with 3 questions")
+    remembered = tiny_backend.complete(ask, options)
+    stats = tiny_backend.last_stats
+    system_tokens = 100  # the pipeline's system prompt is longer than this
+    assert stats.cached_prompt_tokens > system_tokens and stats.cached_prompt_tokens < stats.prompt_tokens
+
+    fresh_backend = WorkerBackend("tiny", env={"VIBECODE_CACHE": str(session_cache_dir), "VIBECODE_HOME": str(tmp_path)})
+    try:
+        fresh = fresh_backend.complete(ask, options)
+        assert fresh_backend.last_stats.cached_prompt_tokens == 0
+        assert fresh == remembered
+        # reading the system prompt ahead (the app does it at warm-up) makes the next prompt start there
+        fresh_backend.prefill([ChatMessage("system", prompts.system_prompt(None, allow_files=False))])
+        fresh_backend.complete(prompts.make_messages("a piggy bank that counts coins"), options)
+        assert fresh_backend.last_stats.cached_prompt_tokens > system_tokens
+    finally:
+        fresh_backend.close()

@@ -1,0 +1,108 @@
+"""Greedy decoding with prompt lookup, on a model whose cache may already hold the start of the prompt.
+
+transformers' own prompt-lookup decoding re-reads the whole prompt in its first step, which breaks when the
+cache already holds part of it (``vibecode.lm.prompt_cache``): it wrote different text. This loop is the
+plain greedy algorithm: read the rest of the prompt, then each step feed the last chosen token plus a
+draft copied from earlier in the conversation ("prompt lookup": a change request mostly repeats the old
+program), and keep the draft tokens the model would have chosen itself, one by one. The repetition
+penalty is the one transformers applies (``RepetitionPenaltyLogitsProcessor``), over the prompt and
+everything written so far, so the text is the same as ``model.generate(do_sample=False)``.
+
+Only the worker process imports this (torch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class Draft:
+    """Prompt lookup: copy up to ``tokens`` tokens that followed the last ``ngram`` tokens earlier on."""
+
+    tokens: int = 10
+    ngram: int = 2
+
+    def find(self, ids: list[int]) -> list[int]:
+        """The continuation of the first earlier place where the sequence's last words appear (as
+        transformers' PromptLookupCandidateGenerator picks it)."""
+        length = len(ids)
+        for size in range(min(self.ngram, length - 1), 0, -1):
+            tail = ids[-size:]
+            for start in range(0, length - size):
+                if ids[start : start + size] == tail:
+                    follow = ids[start + size : start + size + self.tokens]
+                    if follow:
+                        return follow
+        return []
+
+
+def penalize(logits: torch.Tensor, history: torch.Tensor, penalty: float) -> torch.Tensor:
+    """transformers' repetition penalty: tokens already in ``history`` become less likely."""
+    if penalty == 1.0:
+        return logits
+    score = torch.gather(logits, 0, history)
+    score = torch.where(score < 0, score * penalty, score / penalty)
+    return logits.scatter(0, history, score)
+
+
+def greedy(
+    model,
+    prompt: list[int],
+    cache,
+    cached: int,
+    *,
+    max_new_tokens: int,
+    eos: set[int],
+    repetition_penalty: float,
+    draft: Draft | None,
+    on_tokens: Callable[[list[int]], bool],
+) -> list[int]:
+    """Write up to ``max_new_tokens`` tokens after ``prompt``; ``cache`` already holds its first ``cached``.
+
+    ``on_tokens(new)`` hears the accepted tokens of each model pass, in order, and returns True to stop
+    (cancel, a stop string, the end of the code block). Returns prompt + answer tokens whose keys and
+    values are in the cache (the last written token is not)."""
+    sequence = list(prompt)
+    history = torch.tensor(prompt, dtype=torch.long)
+
+    def forward(tokens: list[int], start: int) -> torch.Tensor:
+        ids = torch.tensor([tokens], dtype=torch.long)
+        positions = torch.arange(start, start + len(tokens))
+        out = model(input_ids=ids, past_key_values=cache, cache_position=positions, use_cache=True,
+                    logits_to_keep=len(tokens))
+        return out.logits[0].float()
+
+    # read the part of the prompt the cache does not hold; its last position gives the first new token
+    logits = forward(prompt[cached:], cached)[-1:]
+    written = 0
+    feed: list[int] = []
+    while True:
+        chosen: list[int] = []
+        for j in range(logits.shape[0]):
+            history = torch.cat([history, torch.tensor(feed[j : j + 1], dtype=torch.long)]) if j else history
+            token = int(penalize(logits[j], history, repetition_penalty).argmax())
+            chosen.append(token)
+            if j + 1 >= len(feed) or feed[j + 1] != token:
+                break  # the draft ends here, or the model wants another word than the draft
+        if feed:
+            # the cache holds every fed token; keep only the last chosen token and the accepted draft
+            unused = len(feed) - len(chosen)
+            if unused > 0:
+                cache.crop(-unused)
+            sequence += feed[: len(chosen)]
+        stop_at = next((i for i, token in enumerate(chosen) if token in eos), None)
+        if stop_at is not None:
+            chosen = chosen[: stop_at + 1]
+        room = max_new_tokens - written
+        chosen = chosen[:room]
+        written += len(chosen)
+        history = torch.cat([history[: len(sequence)], torch.tensor(chosen[-1:], dtype=torch.long)])
+        if on_tokens(chosen) or stop_at is not None or written >= max_new_tokens:
+            return sequence
+        last = chosen[-1]
+        feed = [last] + (draft.find(sequence + [last])[: max_new_tokens - written] if draft else [])
+        logits = forward(feed, len(sequence))
