@@ -117,6 +117,26 @@ def test_change_keeps_the_old_program_and_shows_it_to_the_model():
     assert "I changed your program" in result.message
 
 
+def test_a_change_continues_the_conversation_that_made_the_program():
+    """The model remembers its last prompt and answer (its prompt cache), so a change to the program it just
+    wrote is sent as the next turn of that conversation; an edited program starts a new conversation."""
+    bye = f"Now it says bye too.\n{F}python\nname = input('What is your name? ')\nprint('Hello', name)\nprint('Bye')\n{F}"
+    backend = fake(GOOD, bye, GOOD)
+    maker = Maker(backend)
+    first = maker.make(MakeRequest(idea="say hello to me"))
+    second = maker.make(MakeRequest(idea="make it also say bye", current_program=first.program))
+    assert second.ok and "print('Bye')" in second.program
+    continued = backend.calls[1]
+    assert continued[: len(backend.calls[0])] == backend.calls[0]  # the first prompt, unchanged
+    assert continued[-2].role == "assistant" and continued[-2].content == GOOD  # the answer as the model wrote it
+    assert continued[-1].role == "user" and continued[-1].content.startswith("Change it: make it also say bye")
+
+    edited = second.program + "print('my own line')\n"
+    maker.make(MakeRequest(idea="make it say hi", current_program=edited))
+    fresh = backend.calls[2]
+    assert len(fresh) < len(continued) and "my own line" in fresh[-1].content  # the child's edit is what it sees
+
+
 def test_change_that_forgets_the_old_program_is_retried():
     old = "name = input('Name? ')\nprint('Hello', name)\nage = input('Age? ')\nprint('Age', age)\n"
     forgot = f"{F}python\nprint('Bye')\n{F}"

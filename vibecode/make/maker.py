@@ -43,12 +43,26 @@ MAX_NEW_TOKENS = 700
 # turns): same greedy text, about 2x faster on a change request (speed-levers.md). The engine uses it for
 # greedy answers only, so fresh samples are unchanged.
 PROMPT_LOOKUP = 10
+# A change continues the conversation that wrote the program (see prompts.continue_messages) while the
+# whole conversation stays shorter than this; a longer one starts afresh with the program in the request.
+MAX_CONTINUED_CHARS = 8000
 
 EventSink = Callable[[MakeEvent], None] | None
 
 
 class Cancelled(Exception):
     """The child pressed stop."""
+
+
+@dataclasses.dataclass
+class _Exchange:
+    """The prompt and answer that gave the child's current program, to continue from on a change."""
+
+    messages: list[ChatMessage]
+    answer: str
+    program: str
+    contract: str | None
+    allow_files: bool
 
 
 @dataclasses.dataclass
@@ -62,6 +76,7 @@ class _Attempt:
     stats_completion: int
     seconds: float
     tokens_per_second: float
+    messages: list[ChatMessage] = dataclasses.field(default_factory=list)  # the prompt of this attempt
 
     @property
     def trial_ok(self) -> bool:
@@ -107,6 +122,7 @@ class Maker:
         self.max_new_tokens = max_new_tokens
         self.harden = harden
         self._cancel = threading.Event()
+        self._last: _Exchange | None = None  # how the latest program was made
 
     # ----------------------------------------------------------------- public
     def cancel(self) -> None:
@@ -131,7 +147,7 @@ class Maker:
             result.refused = True
             return self._finish(emit, result, started)
         notice = verdict.message  # e.g. a gentle warning about personal details
-        base = prompts.make_messages(
+        base = self._continued(request) or prompts.make_messages(
             request.idea[: 1500],
             current_program=request.current_program,
             conversation=request.conversation,
@@ -208,6 +224,19 @@ class Maker:
         return result
 
     # ---------------------------------------------------------------- helpers
+    def _continued(self, request: MakeRequest) -> list[ChatMessage] | None:
+        """The change as the next turn of the conversation that made the current program, when the child
+        has not edited it since (and the lesson rules are the same)."""
+        last = self._last
+        if not (request.current_program and last) or last.program.strip() != request.current_program.strip():
+            return None
+        if (last.contract, last.allow_files) != (request.contract, request.allow_files):
+            return None
+        messages = prompts.continue_messages(last.messages, last.answer, request.idea[:1500])
+        if sum(len(m.content) for m in messages) > MAX_CONTINUED_CHARS:
+            return None
+        return messages
+
     def _finish(self, emit, result: MakeResult, started: float) -> MakeResult:
         result.seconds = time.monotonic() - started
         emit(MakeEvent("done", result.message, attempt=result.attempts, data=result))
@@ -235,6 +264,7 @@ class Maker:
             t0 = time.monotonic()
             answer, stats = self._stream(messages, options, emit, attempt=number)
             attempt = self._check(answer, request, inputs, emit, number)
+            attempt.messages = messages
             attempt.seconds = time.monotonic() - t0
             if stats is not None:
                 attempt.stats_prompt, attempt.stats_completion = stats.prompt_tokens, stats.completion_tokens
@@ -255,6 +285,8 @@ class Maker:
                 break
         best = max(attempts, key=lambda a: (a.rank(), -attempts.index(a)))
         result = self._result(best, request)
+        if result.program:
+            self._last = _Exchange(best.messages, best.answer, result.program, request.contract, request.allow_files)
         result.attempts = len(attempts)
         result.prompt_tokens, result.completion_tokens = prompt_tokens, completion_tokens
         result.attempt_log = records

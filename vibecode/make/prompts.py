@@ -96,12 +96,18 @@ def make_messages(
     return messages
 
 
+CHANGE_ASK = "Keep everything it already does. Send the whole new program in one ```python block."
+
+
 def change_request(idea: str, current_program: str) -> str:
-    return (
-        f"Here is my program:\n{fence(current_program)}\n"
-        f"Change it: {idea.strip()}\n"
-        "Keep everything it already does. Send the whole new program in one ```python block."
-    )
+    return f"Here is my program:\n{fence(current_program)}\nChange it: {idea.strip()}\n{CHANGE_ASK}"
+
+
+def continue_messages(previous: list[ChatMessage], answer: str, idea: str) -> list[ChatMessage]:
+    """A change as the next turn of the conversation that wrote the program: the earlier prompt, the
+    model's answer exactly as it wrote it, then the change. The model still remembers all of that (its
+    prompt cache), so it only reads the new request instead of the whole program again."""
+    return previous + [ChatMessage("assistant", answer), ChatMessage("user", f"Change it: {idea.strip()}\n{CHANGE_ASK}")]
 
 
 def repair_messages(
