@@ -94,8 +94,7 @@ def test_kernel_matches_a_float32_matrix_product(ops, qtype, rows_of_x):
     kind = gguf.GGMLQuantizationType[qtype]
     n_out, n_in = 37, 512  # an odd number of output rows exercises the leftover tiles
     tensor = ggufq.to_qtensor(_random_blocks(kind, n_out, n_in), kind, (n_out, n_in))
-    q, scale = torch.from_numpy(tensor.q), torch.from_numpy(tensor.scale)
-    offset = None if tensor.offset is None else torch.from_numpy(tensor.offset)
+    q, scale, offset = (torch.from_numpy(a) for a in (tensor.q, tensor.scale, tensor.offset))
     weight = torch.from_numpy(tensor.dequantize())
     x = torch.randn(rows_of_x, n_in)
     got = ops.qlinear(x, q, scale, offset, tensor.bits, tensor.group)
@@ -107,6 +106,27 @@ def test_kernel_matches_a_float32_matrix_product(ops, qtype, rows_of_x):
     assert torch.equal(ops.qlinear(x[-1:], q, scale, offset, tensor.bits, tensor.group), got[-1:])
     # a batch of sequences ([batch, time, features]) keeps its shape
     assert ops.qlinear(x.view(1, rows_of_x, n_in), q, scale, offset, tensor.bits, tensor.group).shape == (1, rows_of_x, n_out)
+
+
+@pytest.mark.parametrize("qtype", ["Q4_K", "Q6_K", "Q8_0"])
+@pytest.mark.parametrize("rows_of_x", [1, 3, 4, 9])
+def test_int8_activation_kernel_is_close_to_float32(ops, qtype, rows_of_x):
+    """The "fast" kernel rounds activations to int8 per block of 32: close to the float32 product, not equal."""
+    import torch
+
+    if not ops.has_act8():
+        pytest.skip("this processor has no AVX-512 VNNI, so vibecode runs the exact kernel only")
+    kind = gguf.GGMLQuantizationType[qtype]
+    tensor = ggufq.to_qtensor(_random_blocks(kind, 29, 768), kind, (29, 768))
+    q, scale, offset = (torch.from_numpy(a) for a in (tensor.q, tensor.scale, tensor.offset))
+    x = torch.randn(rows_of_x, 768)
+    want = x.double() @ torch.from_numpy(tensor.dequantize()).double().T
+    got = ops.qlinear_act8(x, q, scale, offset, tensor.bits, tensor.group)
+    exact = ops.qlinear(x, q, scale, offset, tensor.bits, tensor.group)
+    error = (got.double() - want).abs().max() / want.abs().max()
+    assert 0 < error < 0.05, error  # rounded, but only a little (random Q6_K blocks: median 1%, max 2.6%)
+    assert (exact.double() - want).abs().max() / want.abs().max() < 1e-5
+    assert torch.equal(ops.qlinear_act8(x[-1:], q, scale, offset, tensor.bits, tensor.group), got[-1:])
 
 
 def test_kernel_refuses_mismatched_shapes(ops):
@@ -130,6 +150,7 @@ def test_tiny_models_quantized_layers_equal_transformers_float32_weights(tiny_ba
     folder = Path(tiny_backend.info()["folder"])
     layout = json.loads((folder / "quantized.json").read_text())
     assert layout["gguf_types"] == {"Q4_1": 210, "Q8_0": 1} and all(m["exact"] for m in layout["modules"].values())
+    assert layout["format"] == quantized.FORMAT
     model = quantized.load_model(folder)
     gguf_file = catalog.part_files(catalog.MODELS["tiny"])[0]
     reference = AutoModelForCausalLM.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name, dtype=torch.float32)

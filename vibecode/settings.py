@@ -23,7 +23,7 @@ from vibecode.paths import config_dir
 SETTINGS_FILENAME = "settings.toml"
 THEMES = ("vibecode-dark", "vibecode-light", "vibecode-contrast")
 DEFAULT_THEME = THEMES[0]
-PRECISIONS = ("auto", "quantized", "float32")  # see vibecode.lm.precision
+PRECISIONS = ("auto", "fast", "quantized", "float32")  # see vibecode.lm.precision
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 _HELP = {
     "model": 'Which model writes the programs: "qwen-1.5b", "qwen-0.5b", "tiny" or a folder. Empty = the usual one.',
     "model_precision": (
-        'How the model runs on this computer: "auto", "quantized" (its own 4-bit weights with vibecode\'s '
-        'fast kernels) or "float32" (slow, the reference). "auto" = quantized where it works.'
+        'How the model runs on this computer: "auto", "fast" (4-bit weights, 8-bit sums: fastest), '
+        '"quantized" (4-bit weights, same answers as float32) or "float32" (slow, the reference).'
     ),
     "server_url": 'A class server instead, e.g. "http://10.0.0.5:8080/v1". Empty = use this computer.',
     "child_name": "The name of the child using this computer (shown on projects).",

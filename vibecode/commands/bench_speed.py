@@ -35,6 +35,7 @@ CHANGE_CHECKS = {CHANGES[0]: "thank", CHANGES[1]: '"dog bone": 5'}
 CONFIGS = {
     "float32": ({"VIBECODE_PRECISION": "float32"}, 10),
     "quantized": ({"VIBECODE_PRECISION": "quantized"}, 10),
+    "fast": ({"VIBECODE_PRECISION": "fast"}, 10),
     "quantized-lookup4": ({"VIBECODE_PRECISION": "quantized"}, 4),
     "quantized-lookup0": ({"VIBECODE_PRECISION": "quantized"}, 0),
 }

@@ -131,6 +131,7 @@ class LocalModel:
         self.timings: dict[str, float] = {}  # seconds: cache check, conversion, loading the weights
         self.prompt_cache = PromptCache()
         self.form = FLOAT32  # how the weights are kept and run (vibecode.lm.precision)
+        self.int8_activations = False  # the "fast" kernel (quantized form only)
         self.form_reason = ""  # why that form, for 'vibecode model info' and the log
 
     def _choose_form(self, on_progress: Progress | None) -> str:
@@ -151,6 +152,7 @@ class LocalModel:
         self.timings["kernels"] = round(time.monotonic() - started, 3)
         if status.ok:
             self.form_reason = f"vibecode's {status.isa} kernels"
+            self.int8_activations = wanted == precision.FAST or (wanted == precision.AUTO and precision.AUTO_FAST)
             return QUANTIZED
         self.form_reason = f"float32, because {status.reason}"
         if wanted == QUANTIZED:
@@ -216,6 +218,12 @@ class LocalModel:
         if local_only and quantized.is_quantized_folder(Path(target)):
             self.form = QUANTIZED  # also a quantized folder named directly
             self.model = quantized.load_model(Path(target))
+            wanted_fast = self.int8_activations
+            self.int8_activations = quantized.use_int8_activations(wanted_fast)
+            if self.int8_activations:
+                self.form_reason += ", 8-bit activations"
+            elif wanted_fast:
+                self.form_reason += " (this processor has no AVX-512 VNNI for 8-bit activations)"
         else:
             self.model = AutoModelForCausalLM.from_pretrained(
                 target, dtype=torch.float32, local_files_only=local_only
@@ -332,7 +340,7 @@ class LocalModel:
             "converted_now": self.converted,
             "timings": dict(self.timings),
             "threads": self.threads,
-            "precision": self.form,
+            "precision": precision.FAST if self.form == QUANTIZED and self.int8_activations else self.form,
             "precision_reason": self.form_reason,
             "rss_mb": round(rss_mb(), 1),
             "peak_rss_mb": round(peak_rss_mb(), 1),

@@ -5,9 +5,14 @@ a scale and an offset; Q6_K: 6-bit values in groups of 16 with a scale). Instead
 float32 (7 GB for the 1.5B model, and 4x slower to read on every token), we rearrange each block into
 the layout of ``kernels/qlinear.cpp`` and keep its values:
 
-* int4, group 32: ``w = scale * q + offset`` with ``q`` in 0..15, packed two per byte (byte ``j`` of a group
-  holds ``q[j]`` in its low half and ``q[j + 16]`` in its high half): Q4_0, Q4_1, Q4_K.
-* int8, group 16 or 32: ``w = scale * q``: Q6_K (group 16), Q8_0 (group 32).
+Every weight is a small unsigned integer ``u`` with a float scale and offset per group:
+``w = scale * u + offset`` (unsigned, because the int8-activation kernel multiplies unsigned weight bytes
+by signed activation bytes).
+
+* int4, group 32: ``u`` in 0..15, packed two per byte (byte ``j`` of a group holds ``u[j]`` in its low half
+  and ``u[j + 16]`` in its high half): Q4_0, Q4_1, Q4_K.
+* int8, group 16 or 32: ``u`` in 0..255, the file's signed value plus a zero point (``offset = -zero *
+  scale``): Q6_K (group 16, zero 32), Q8_0 (group 32, zero 128).
 
 Every other type (and float tensors of a GGUF that were not quantised) is de-quantised by gguf-py and
 re-quantised to int8 in groups of 32 (near-lossless). numpy only; no torch.
@@ -30,9 +35,9 @@ class QTensor:
 
     bits: int  # 4 or 8
     group: int  # 32 for int4; 16 or 32 for int8
-    q: np.ndarray  # uint8 [rows, cols // 2] (int4) or int8 [rows, cols] (int8)
+    q: np.ndarray  # uint8 [rows, cols // 2] (int4) or [rows, cols] (int8)
     scale: np.ndarray  # float32 [rows, cols // group]
-    offset: np.ndarray | None  # float32 [rows, cols // group] (int4 only)
+    offset: np.ndarray  # float32 [rows, cols // group]
     exact: bool  # True when the values are exactly the file's
 
     @property
@@ -42,17 +47,14 @@ class QTensor:
     def dequantize(self) -> np.ndarray:
         """The float32 matrix (for tests and for tensors used outside the kernels)."""
         rows, cols = self.shape
-        if self.bits == 4:
-            values = unpack_int4(self.q).reshape(rows, -1, 32).astype(np.float32)
-            return (values * self.scale[..., None] + self.offset[..., None]).reshape(rows, cols)
-        values = self.q.reshape(rows, -1, self.group).astype(np.float32)
-        return (values * self.scale[..., None]).reshape(rows, cols)
+        values = unpack_int4(self.q) if self.bits == 4 else self.q
+        values = values.reshape(rows, -1, self.group).astype(np.float32)
+        return (values * self.scale[..., None] + self.offset[..., None]).reshape(rows, cols)
 
     def take_rows(self, order: np.ndarray) -> QTensor:
         """The same matrix with its rows reordered (a model's row permutation of a weight)."""
         return QTensor(self.bits, self.group, np.ascontiguousarray(self.q[order]),
-                       np.ascontiguousarray(self.scale[order]),
-                       None if self.offset is None else np.ascontiguousarray(self.offset[order]), self.exact)
+                       np.ascontiguousarray(self.scale[order]), np.ascontiguousarray(self.offset[order]), self.exact)
 
 
 def pack_int4(values: np.ndarray) -> np.ndarray:
@@ -116,24 +118,25 @@ def _q6_k(blocks: np.ndarray, rows: int) -> QTensor:
     low = (low & np.uint8(0x0F)).reshape(n, -1, 32)
     high = qh.reshape(n, -1, 1, 32) >> np.array([0, 2, 4, 6], dtype=np.uint8).reshape(1, 1, 4, 1)
     high = (high & np.uint8(0x03)).reshape(n, -1, 32)
-    q = (low | (high << np.uint8(4))).astype(np.int8) - np.int8(32)
-    return QTensor(8, 16, q.reshape(rows, -1), scale.reshape(rows, -1), None, True)
+    u = low | (high << np.uint8(4))  # the file's value + 32
+    scale = scale.reshape(rows, -1)
+    return QTensor(8, 16, u.reshape(rows, -1), scale, scale * np.float32(-32), True)
 
 
 def _q8_0(blocks: np.ndarray, rows: int) -> QTensor:
-    d = _f16(blocks[:, 0:2])[:, 0]
-    q = np.ascontiguousarray(blocks[:, 2:]).view(np.int8)
-    return QTensor(8, 32, q.reshape(rows, -1), d.reshape(rows, -1), None, True)
+    d = _f16(blocks[:, 0:2])[:, 0].reshape(rows, -1)
+    u = np.ascontiguousarray(blocks[:, 2:]) ^ np.uint8(0x80)  # the file's signed byte + 128
+    return QTensor(8, 32, u.reshape(rows, -1), d, d * np.float32(-128), True)
 
 
 def quantize_int8(matrix: np.ndarray, group: int = 32) -> QTensor:
     """Any float matrix as int8 in groups (symmetric, round to nearest): near-lossless."""
     rows, cols = matrix.shape
     grouped = matrix.astype(np.float32).reshape(rows, cols // group, group)
-    scale = np.abs(grouped).max(axis=-1) / np.float32(127)
+    scale = (np.abs(grouped).max(axis=-1) / np.float32(127)).astype(np.float32)
     safe = np.where(scale == 0, np.float32(1), scale)
-    q = np.clip(np.rint(grouped / safe[..., None]), -127, 127).astype(np.int8)
-    return QTensor(8, group, q.reshape(rows, cols), scale.astype(np.float32), None, False)
+    q = np.clip(np.rint(grouped / safe[..., None]), -127, 127).astype(np.int16) + 128
+    return QTensor(8, group, q.astype(np.uint8).reshape(rows, cols), scale, scale * np.float32(-128), False)
 
 
 _EXACT = {

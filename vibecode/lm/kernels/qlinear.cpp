@@ -1,23 +1,28 @@
 // Weight-only quantised linear layers for the CPU, the hot loop of the local model.
 //
-// The weights keep the exact values of the model file (a 4-bit GGUF): int4 in groups of 32 with a float scale
-// and offset (w = scale * q + offset, q in 0..15), or int8 in groups of 16 or 32 with a float scale
-// (w = scale * q). Activations and sums stay float32, so the answers match the float32 model; only the
-// weights are smaller, and reading weights from memory is what limits a decode step on a 2-core CPU.
+// Weights keep the exact values of the model file (a 4-bit GGUF) as small unsigned integers u with a float
+// scale and offset per group: w = scale * u + offset. int4 (u in 0..15, two per byte, groups of 32: byte j
+// of a group holds u[j] in its low half and u[j + 16] in its high half) or int8 (u in 0..255, groups of 16
+// or 32). Reading weights from memory and turning them into numbers is what limits a decode step on a
+// 2-core CPU, so they stay this small.
 //
-// vibecode::qlinear(x, q, scale, offset, bits, group): x [..., K] float32 -> [..., N]
-// vibecode::dequant(q, scale, offset, bits, group): the float32 weight [N, K] (for long prompts, where a
-// BLAS matrix multiply beats this kernel)
+// Two ways to multiply, one answer each:
+// * vibecode::qlinear: float32 activations and sums: the same numbers as the float32 model (only the order
+//   of additions differs), and a row of x gives the same result alone or in a batch.
+// * vibecode::qlinear_act8: activations rounded to int8 per block of 32 (as llama.cpp does) and summed with
+//   AVX-512 VNNI integer dot products: several times fewer instructions per weight; answers can differ
+//   slightly from float32 (measured with HumanEval, see vibecode bench speed). Needs AVX512-VNNI.
+// vibecode::dequant gives the float32 weight [N, K] (embedding rows, tests).
 //
-// Built once per machine by vibecode/lm/kernels/build.py with -march=native; AVX2 + FMA is the minimum,
-// AVX-512 (F + BW) is used when the compiler targets it.
+// Built once per machine by vibecode/lm/kernels/__init__.py with -march=native; AVX2 + FMA is the minimum.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/library.h>
 #include <immintrin.h>
 
-#include <cstdint>
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <vector>
 
 namespace {
@@ -32,15 +37,15 @@ inline V vfma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
 inline V vmul(V a, V b) { return _mm512_mul_ps(a, b); }
 inline float vsum(V a) { return _mm512_reduce_add_ps(a); }
 inline void vstore(float* p, V a) { _mm512_storeu_ps(p, a); }
-// 32 int4 values from 16 bytes (byte j = q[j] | q[j + 16] << 4), in order: out[0] = q[0..15], out[1] = q[16..31]
+// 32 int4 values from 16 bytes, in order: out[0] = u[0..15], out[1] = u[16..31]
 inline void decode4(const uint8_t* p, V* out) {
   __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   out[0] = _mm512_cvtepi32_ps(_mm512_and_si512(b, _mm512_set1_epi32(0xF)));
   out[1] = _mm512_cvtepi32_ps(_mm512_srli_epi32(b, 4));
 }
-// 16 int8 values
-inline void decode8(const int8_t* p, V* out) {
-  out[0] = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+// 16 uint8 values
+inline void decode8(const uint8_t* p, V* out) {
+  out[0] = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
 }
 #elif defined(__AVX2__) && defined(__FMA__)
 constexpr int L = 8;
@@ -66,22 +71,76 @@ inline void decode4(const uint8_t* p, V* out) {
   out[2] = _mm256_cvtepi32_ps(_mm256_srli_epi32(b0, 4));
   out[3] = _mm256_cvtepi32_ps(_mm256_srli_epi32(b1, 4));
 }
-inline void decode8(const int8_t* p, V* out) {
-  out[0] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
-  out[1] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8))));
+inline void decode8(const uint8_t* p, V* out) {
+  out[0] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+  out[1] = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 8))));
 }
 #else
 #error "vibecode's kernels need AVX2 and FMA (build with -march=native on such a CPU)"
 #endif
 
-constexpr int Q4_GROUP = 32;
-constexpr int VPG4 = Q4_GROUP / L;  // vectors per int4 group
-constexpr int VP16 = 16 / L;        // vectors per 16 int8 values
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+constexpr bool HAS_ACT8 = true;
+#else
+constexpr bool HAS_ACT8 = false;
+#endif
 
-// One weight row: its quantised values and per-group scale (and offset, for int4).
+constexpr int Q4_GROUP = 32;
+constexpr int VP16 = 16 / L;  // vectors per 16 values
+
+template <int BITS>
+constexpr int64_t row_bytes(int64_t K) { return BITS == 4 ? K / 2 : K; }
+
+// sum_g offset[g] * xsum[g]: the offsets' share of a row's result
+inline float offset_dot(const float* offset, const float* xsum, int64_t ngroups) {
+  V acc = vzero();
+  int64_t g = 0;
+  for (; g + L <= ngroups; g += L) acc = vfma(vload(offset + g), vload(xsum + g), acc);
+  float total = vsum(acc);
+  for (; g < ngroups; ++g) total += offset[g] * xsum[g];
+  return total;
+}
+
+// x's sum over each weight group (for the offsets), one row of x after another
+std::vector<float> group_sums(const float* x, int64_t M, int64_t K, int64_t group) {
+  const int64_t ngroups = K / group;
+  std::vector<float> sums(M * ngroups);
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t g = 0; g < ngroups; ++g) {
+      float t = 0.f;
+      for (int i = 0; i < group; ++i) t += x[m * K + g * group + i];
+      sums[m * ngroups + g] = t;
+    }
+  return sums;
+}
+
+// Each thread takes a band of weight rows, in blocks small enough to stay in cache while every row of x
+// passes over them: the weights are read from memory once, whatever the number of rows of x.
+// block(m, rows_of_x, n0, n1) handles rows m.. of x (1..4 at once) against weight rows n0..n1.
+template <typename Block>
+void over_rows(int64_t M, int64_t N, Block block) {
+  at::parallel_for(0, N, 8, [&](int64_t b0, int64_t b1) {
+    constexpr int64_t NB = 32;
+    for (int64_t n0 = b0; n0 < b1; n0 += NB) {
+      const int64_t n1 = std::min(n0 + NB, b1);
+      int64_t m = 0;
+      for (; m + 4 <= M; m += 4) block(m, std::integral_constant<int, 4>{}, n0, n1);
+      switch (M - m) {
+        case 3: block(m, std::integral_constant<int, 3>{}, n0, n1); break;
+        case 2: block(m, std::integral_constant<int, 2>{}, n0, n1); break;
+        case 1: block(m, std::integral_constant<int, 1>{}, n0, n1); break;
+        default: break;
+      }
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// float32 activations
+
 template <int BITS, int GROUP>
 struct Row {
-  static constexpr int NV = BITS == 4 ? VPG4 : GROUP / L;  // vectors per group
+  static constexpr int NV = BITS == 4 ? Q4_GROUP / L : GROUP / L;  // vectors per group
   const uint8_t* q;
   const float* scale;
   const float* offset;
@@ -90,23 +149,21 @@ struct Row {
     if constexpr (BITS == 4) {
       decode4(q + g * (Q4_GROUP / 2), w);
     } else {
-      const int8_t* p = reinterpret_cast<const int8_t*>(q) + g * GROUP;
-      for (int c = 0; c < GROUP / 16; ++c) decode8(p + c * 16, w + c * VP16);
+      for (int c = 0; c < GROUP / 16; ++c) decode8(q + g * GROUP + c * 16, w + c * VP16);
     }
   }
 };
 
 // out[m, n] for MT rows of x and NT weight rows at a time: the weights are decoded once for all MT rows of x,
-// and NT independent sums keep the FMA units busy. sum_k x*w = sum_g scale_g * (sum_{k in g} x*q)
+// and NT independent sums keep the FMA units busy. sum_k x*w = sum_g scale_g * (sum_{k in g} x*u)
 // + sum_g offset_g * xsum_g, where xsum_g is the sum of x over group g.
 template <int BITS, int GROUP, int MT, int NT>
 inline void tile(const float* x, const float* xsum, int64_t K, int64_t ngroups, const Row<BITS, GROUP>* rows,
                  float* out, int64_t ldo) {
   constexpr int NV = Row<BITS, GROUP>::NV;
   V acc[MT][NT];
-  float off[MT][NT];
   for (int m = 0; m < MT; ++m)
-    for (int n = 0; n < NT; ++n) acc[m][n] = vzero(), off[m][n] = 0.f;
+    for (int n = 0; n < NT; ++n) acc[m][n] = vzero();
   for (int64_t g = 0; g < ngroups; ++g) {
     V w[NT][NV];
     for (int n = 0; n < NT; ++n) rows[n].load(g, w[n]);
@@ -118,25 +175,23 @@ inline void tile(const float* x, const float* xsum, int64_t K, int64_t ngroups, 
         V dot = vmul(xv[0], w[n][0]);
         for (int i = 1; i < NV; ++i) dot = vfma(xv[i], w[n][i], dot);
         acc[m][n] = vfma(dot, vset(rows[n].scale[g]), acc[m][n]);
-        if constexpr (BITS == 4) off[m][n] += rows[n].offset[g] * xsum[m * ngroups + g];
       }
     }
   }
   for (int m = 0; m < MT; ++m)
-    for (int n = 0; n < NT; ++n) out[m * ldo + n] = vsum(acc[m][n]) + off[m][n];
+    for (int n = 0; n < NT; ++n)
+      out[m * ldo + n] = vsum(acc[m][n]) + offset_dot(rows[n].offset, xsum + m * ngroups, ngroups);
 }
 
-// Rows n0..n1 of the output for MT rows of x.
 template <int BITS, int GROUP, int MT>
 void rows_block(const float* x, const float* xsum, int64_t K, const uint8_t* q, const float* scale,
                 const float* offset, int64_t n0, int64_t n1, float* out, int64_t N) {
   const int64_t ngroups = K / GROUP;
-  const int64_t row_bytes = BITS == 4 ? K / 2 : K;
   // One weight row at a time streams best from memory when x has one row (more rows at once measured half
   // the speed on a 4-bit 152k x 1536 matrix); with more rows of x the weights come from cache.
   constexpr int NT = MT == 1 ? 1 : 2;
   auto row = [&](int64_t n) {
-    return Row<BITS, GROUP>{q + n * row_bytes, scale + n * ngroups, offset ? offset + n * ngroups : nullptr};
+    return Row<BITS, GROUP>{q + n * row_bytes<BITS>(K), scale + n * ngroups, offset + n * ngroups};
   };
   int64_t n = n0;
   for (; n + NT <= n1; n += NT) {
@@ -153,107 +208,230 @@ void rows_block(const float* x, const float* xsum, int64_t K, const uint8_t* q, 
 template <int BITS, int GROUP>
 void run(const float* x, int64_t M, int64_t K, const uint8_t* q, const float* scale, const float* offset,
          float* out, int64_t N) {
-  constexpr int MT = 4;
   const int64_t ngroups = K / GROUP;
-  std::vector<float> sums(BITS == 4 ? M * ngroups : 0);
-  if constexpr (BITS == 4) {
-    for (int64_t m = 0; m < M; ++m)
-      for (int64_t g = 0; g < ngroups; ++g) {
-        float t = 0.f;
-        for (int i = 0; i < GROUP; ++i) t += x[m * K + g * GROUP + i];
-        sums[m * ngroups + g] = t;
-      }
-  }
-  const float* xsum = sums.data();
-  // Each thread takes a band of weight rows, in blocks small enough to stay in cache while every row of x
-  // passes over them: the weights are read from memory once, whatever the number of rows of x.
-  at::parallel_for(0, N, 8, [&](int64_t b0, int64_t b1) {
-    constexpr int64_t NB = 32;
-    for (int64_t n0 = b0; n0 < b1; n0 += NB) {
-      const int64_t n1 = std::min(n0 + NB, b1);
-      int64_t m = 0;
-      for (; m + MT <= M; m += MT)
-        rows_block<BITS, GROUP, MT>(x + m * K, xsum + m * ngroups, K, q, scale, offset, n0, n1, out + m * N, N);
-      const float* xm = x + m * K;
-      const float* sm = xsum + m * ngroups;
-      float* om = out + m * N;
-      switch (M - m) {
-        case 3: rows_block<BITS, GROUP, 3>(xm, sm, K, q, scale, offset, n0, n1, om, N); break;
-        case 2: rows_block<BITS, GROUP, 2>(xm, sm, K, q, scale, offset, n0, n1, om, N); break;
-        case 1: rows_block<BITS, GROUP, 1>(xm, sm, K, q, scale, offset, n0, n1, om, N); break;
-        default: break;
-      }
-    }
+  const std::vector<float> sums = group_sums(x, M, K, GROUP);
+  over_rows(M, N, [&](int64_t m, auto rows_of_x, int64_t n0, int64_t n1) {
+    rows_block<BITS, GROUP, decltype(rows_of_x)::value>(x + m * K, sums.data() + m * ngroups, K, q, scale, offset,
+                                                         n0, n1, out + m * N, N);
   });
 }
 
-void check_args(const at::Tensor& q, const at::Tensor& scale, const c10::optional<at::Tensor>& offset,
-                int64_t bits, int64_t group, int64_t K) {
+// ---------------------------------------------------------------------------------------------------------
+// int8 activations (AVX-512 VNNI)
+//
+// x is rounded to int8 per block of 32 values (scale dx = max|x| / 127). A chunk of weights is 64 bytes:
+// 128 int4 values (4 groups; the low halves of the 64 bytes hold each group's values 0..15 and the high
+// halves its values 16..31) or 64 int8 values (4 groups of 16, or 2 of 32). One vpdpbusd multiplies 64 of
+// them with 64 int8 x values into 16 int32 lanes; lane l belongs to one group, so the lanes are scaled by
+// (weight scale * dx) of their group and summed in float. The offsets use x's exact float group sums.
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+struct Act8 {
+  std::vector<int8_t> xq;    // per row of x: K values, in the weights' lane order
+  std::vector<float> dxl;    // per row of x and chunk: 16 floats, dx of each lane's group
+  std::vector<float> xsum;   // per row of x and group: exact float sums (for the offsets)
+  int64_t chunks = 0, ngroups = 0;
+};
+
+template <int BITS, int GROUP>
+constexpr int lanes_per_group() { return BITS == 4 ? 4 : (GROUP == 16 ? 4 : 8); }
+
+template <int BITS, int GROUP>
+Act8 quantize_x(const float* x, int64_t M, int64_t K) {
+  Act8 a;
+  constexpr int64_t chunk_values = BITS == 4 ? 128 : 64;
+  a.chunks = K / chunk_values;
+  a.ngroups = K / GROUP;
+  a.xq.resize(M * K);
+  a.dxl.resize(M * a.chunks * 16);
+  a.xsum = group_sums(x, M, K, GROUP);
+  std::vector<float> dx(K / 32);
+  for (int64_t m = 0; m < M; ++m) {
+    const float* xm = x + m * K;
+    int8_t* qm = a.xq.data() + m * K;
+    for (int64_t b = 0; b < K / 32; ++b) {
+      float amax = 0.f;
+      for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(xm[b * 32 + i]));
+      const float d = amax / 127.f, inv = amax > 0.f ? 127.f / amax : 0.f;
+      dx[b] = d;
+      for (int i = 0; i < 32; ++i) {
+        const int64_t k = b * 32 + i;
+        int64_t pos = k;
+        if constexpr (BITS == 4) {  // chunk of 4 groups: low halves first, then high halves
+          const int64_t c = k / 128, j = (k % 128) / 32, e = k % 32;
+          pos = c * 128 + (e < 16 ? 0 : 64) + j * 16 + (e % 16);
+        }
+        qm[pos] = static_cast<int8_t>(std::nearbyint(xm[k] * inv));
+      }
+    }
+    constexpr int LPG = lanes_per_group<BITS, GROUP>();
+    for (int64_t c = 0; c < a.chunks; ++c)
+      for (int l = 0; l < 16; ++l) {
+        const int64_t g = c * (16 / LPG) + l / LPG;  // the lane's group
+        a.dxl[(m * a.chunks + c) * 16 + l] = dx[g * GROUP / 32];
+      }
+  }
+  return a;
+}
+
+template <int BITS, int GROUP>
+inline __m512 chunk_scales(const float* scale, int64_t c) {
+  if constexpr (lanes_per_group<BITS, GROUP>() == 4) {
+    const __m512i idx = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
+    return _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(_mm_loadu_ps(scale + c * 4)));
+  } else {
+    const __m512i idx = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(scale + c * 2)))));
+  }
+}
+
+template <int BITS, int GROUP, int MT>
+void act8_block(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, const float* scale, const float* offset,
+                int64_t n0, int64_t n1, float* out, int64_t N) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  for (int64_t n = n0; n < n1; ++n) {
+    const uint8_t* qn = q + n * row_bytes<BITS>(K);
+    const float* sn = scale + n * a.ngroups;
+    __m512 acc[MT];
+    for (int m = 0; m < MT; ++m) acc[m] = _mm512_setzero_ps();
+    for (int64_t c = 0; c < a.chunks; ++c) {
+      __m512i w0, w1;
+      if constexpr (BITS == 4) {
+        const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qn + c * 64));
+        const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qn + c * 64 + 32));
+        w0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(b0, low4)), _mm256_and_si256(b1, low4), 1);
+        w1 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(_mm256_srli_epi16(b0, 4), low4)),
+                                _mm256_and_si256(_mm256_srli_epi16(b1, 4), low4), 1);
+      } else {
+        w0 = _mm512_loadu_si512(qn + c * 64);
+      }
+      const __m512 s = chunk_scales<BITS, GROUP>(sn, c);
+      for (int m = 0; m < MT; ++m) {
+        const int8_t* xc = a.xq.data() + (m0 + m) * K + c * (BITS == 4 ? 128 : 64);
+        __m512i dp = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w0, _mm512_loadu_si512(xc));
+        if constexpr (BITS == 4) dp = _mm512_dpbusd_epi32(dp, w1, _mm512_loadu_si512(xc + 64));
+        const __m512 dxl = _mm512_loadu_ps(a.dxl.data() + ((m0 + m) * a.chunks + c) * 16);
+        acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_mul_ps(s, dxl), acc[m]);
+      }
+    }
+    for (int m = 0; m < MT; ++m)
+      out[m * N + n] = _mm512_reduce_add_ps(acc[m]) +
+                       offset_dot(offset + n * a.ngroups, a.xsum.data() + (m0 + m) * a.ngroups, a.ngroups);
+  }
+}
+
+template <int BITS, int GROUP>
+void run_act8(const float* x, int64_t M, int64_t K, const uint8_t* q, const float* scale, const float* offset,
+              float* out, int64_t N) {
+  const Act8 a = quantize_x<BITS, GROUP>(x, M, K);
+  over_rows(M, N, [&](int64_t m, auto rows_of_x, int64_t n0, int64_t n1) {
+    act8_block<BITS, GROUP, decltype(rows_of_x)::value>(a, m, K, q, scale, offset, n0, n1, out + m * N, N);
+  });
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------------------
+// the ops
+
+void check_args(const at::Tensor& q, const at::Tensor& scale, const at::Tensor& offset, int64_t bits,
+                int64_t group, int64_t K) {
   TORCH_CHECK(bits == 4 || bits == 8, "qlinear: bits must be 4 or 8");
   TORCH_CHECK(bits == 4 ? group == Q4_GROUP : (group == 16 || group == 32), "qlinear: unsupported group size");
-  TORCH_CHECK(q.dim() == 2 && q.is_contiguous() && q.element_size() == 1, "qlinear: q must be a contiguous 2-D byte tensor");
+  TORCH_CHECK(q.dim() == 2 && q.is_contiguous() && q.scalar_type() == at::kByte, "qlinear: q must be a contiguous 2-D uint8 tensor");
   TORCH_CHECK(K % group == 0, "qlinear: the input size must be a multiple of the group size");
   TORCH_CHECK(q.size(1) == (bits == 4 ? K / 2 : K), "qlinear: q does not match the input size");
   TORCH_CHECK(scale.scalar_type() == at::kFloat && scale.is_contiguous() && scale.dim() == 2, "qlinear: scale must be contiguous float32 [N, K/group]");
   TORCH_CHECK(scale.size(0) == q.size(0) && scale.size(1) == K / group, "qlinear: scale has the wrong shape");
-  if (bits == 4) {
-    TORCH_CHECK(offset.has_value() && offset->sizes() == scale.sizes() && offset->scalar_type() == at::kFloat && offset->is_contiguous(),
-                "qlinear: int4 needs an offset shaped like scale");
-  }
+  TORCH_CHECK(offset.sizes() == scale.sizes() && offset.scalar_type() == at::kFloat && offset.is_contiguous(),
+              "qlinear: offset must be shaped like scale");
 }
 
-at::Tensor qlinear(const at::Tensor& x_in, const at::Tensor& q, const at::Tensor& scale,
-                   const c10::optional<at::Tensor>& offset, int64_t bits, int64_t group) {
+struct Prepared {
+  at::Tensor x, out;
+  int64_t M, K, N;
+};
+
+Prepared prepare(const at::Tensor& x_in, const at::Tensor& q, const at::Tensor& scale, const at::Tensor& offset,
+                 int64_t bits, int64_t group) {
   TORCH_CHECK(x_in.scalar_type() == at::kFloat, "qlinear: x must be float32");
   const int64_t K = x_in.size(-1);
   check_args(q, scale, offset, bits, group, K);
-  const int64_t N = q.size(0);
-  auto x = x_in.contiguous();
-  const int64_t M = K ? x.numel() / K : 0;
-  auto sizes = x.sizes().vec();
-  sizes.back() = N;
-  auto out = at::empty(sizes, x.options());
-  if (M == 0 || N == 0) return out;
-  const float* xp = x.data_ptr<float>();
-  const uint8_t* qp = static_cast<const uint8_t*>(q.data_ptr());
-  const float* sp = scale.data_ptr<float>();
-  const float* op = bits == 4 ? offset->data_ptr<float>() : nullptr;
-  float* outp = out.data_ptr<float>();
-  if (bits == 4)
-    run<4, Q4_GROUP>(xp, M, K, qp, sp, op, outp, N);
-  else if (group == 16)
-    run<8, 16>(xp, M, K, qp, sp, op, outp, N);
-  else
-    run<8, 32>(xp, M, K, qp, sp, op, outp, N);
-  return out;
+  Prepared p{x_in.contiguous(), {}, 0, K, q.size(0)};
+  p.M = K ? p.x.numel() / K : 0;
+  auto sizes = p.x.sizes().vec();
+  sizes.back() = p.N;
+  p.out = at::empty(sizes, p.x.options());
+  return p;
 }
+
+at::Tensor qlinear(const at::Tensor& x_in, const at::Tensor& q, const at::Tensor& scale, const at::Tensor& offset,
+                   int64_t bits, int64_t group) {
+  Prepared p = prepare(x_in, q, scale, offset, bits, group);
+  if (p.M == 0 || p.N == 0) return p.out;
+  const float* xp = p.x.data_ptr<float>();
+  const uint8_t* qp = q.data_ptr<uint8_t>();
+  const float* sp = scale.data_ptr<float>();
+  const float* op = offset.data_ptr<float>();
+  float* outp = p.out.data_ptr<float>();
+  if (bits == 4)
+    run<4, Q4_GROUP>(xp, p.M, p.K, qp, sp, op, outp, p.N);
+  else if (group == 16)
+    run<8, 16>(xp, p.M, p.K, qp, sp, op, outp, p.N);
+  else
+    run<8, 32>(xp, p.M, p.K, qp, sp, op, outp, p.N);
+  return p.out;
+}
+
+bool act8_fits(int64_t K, int64_t bits) { return HAS_ACT8 && K % (bits == 4 ? 128 : 64) == 0; }
+
+at::Tensor qlinear_act8(const at::Tensor& x_in, const at::Tensor& q, const at::Tensor& scale,
+                        const at::Tensor& offset, int64_t bits, int64_t group) {
+  Prepared p = prepare(x_in, q, scale, offset, bits, group);
+  if (!act8_fits(p.K, bits)) return qlinear(x_in, q, scale, offset, bits, group);  // this layer's shape
+  if (p.M == 0 || p.N == 0) return p.out;
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
+  const float* xp = p.x.data_ptr<float>();
+  const uint8_t* qp = q.data_ptr<uint8_t>();
+  const float* sp = scale.data_ptr<float>();
+  const float* op = offset.data_ptr<float>();
+  float* outp = p.out.data_ptr<float>();
+  if (bits == 4)
+    run_act8<4, Q4_GROUP>(xp, p.M, p.K, qp, sp, op, outp, p.N);
+  else if (group == 16)
+    run_act8<8, 16>(xp, p.M, p.K, qp, sp, op, outp, p.N);
+  else
+    run_act8<8, 32>(xp, p.M, p.K, qp, sp, op, outp, p.N);
+#endif
+  return p.out;
+}
+
+bool has_act8() { return HAS_ACT8; }
 
 template <int BITS, int GROUP>
 void dequant_rows(const uint8_t* q, const float* scale, const float* offset, int64_t K, int64_t n0, int64_t n1,
                   float* out) {
   constexpr int NV = Row<BITS, GROUP>::NV;
   const int64_t ngroups = K / GROUP;
-  const int64_t row_bytes = BITS == 4 ? K / 2 : K;
   for (int64_t n = n0; n < n1; ++n) {
-    Row<BITS, GROUP> r{q + n * row_bytes, scale + n * ngroups, offset ? offset + n * ngroups : nullptr};
+    Row<BITS, GROUP> r{q + n * row_bytes<BITS>(K), scale + n * ngroups, offset + n * ngroups};
     V w[NV];
     for (int64_t g = 0; g < ngroups; ++g) {
       r.load(g, w);
-      const V s = vset(r.scale[g]), o = vset(BITS == 4 ? r.offset[g] : 0.f);
+      const V s = vset(r.scale[g]), o = vset(r.offset[g]);
       for (int i = 0; i < NV; ++i) vstore(out + n * K + g * GROUP + i * L, vfma(w[i], s, o));
     }
   }
 }
 
-at::Tensor dequant(const at::Tensor& q, const at::Tensor& scale, const c10::optional<at::Tensor>& offset,
-                   int64_t bits, int64_t group) {
+at::Tensor dequant(const at::Tensor& q, const at::Tensor& scale, const at::Tensor& offset, int64_t bits,
+                   int64_t group) {
   const int64_t K = bits == 4 ? q.size(1) * 2 : q.size(1);
   check_args(q, scale, offset, bits, group, K);
   const int64_t N = q.size(0);
   auto out = at::empty({N, K}, scale.options());
-  const uint8_t* qp = static_cast<const uint8_t*>(q.data_ptr());
+  const uint8_t* qp = q.data_ptr<uint8_t>();
   const float* sp = scale.data_ptr<float>();
-  const float* op = bits == 4 ? offset->data_ptr<float>() : nullptr;
+  const float* op = offset.data_ptr<float>();
   float* outp = out.data_ptr<float>();
   at::parallel_for(0, N, 16, [&](int64_t n0, int64_t n1) {
     if (bits == 4)
@@ -269,8 +447,11 @@ at::Tensor dequant(const at::Tensor& q, const at::Tensor& scale, const c10::opti
 }  // namespace
 
 TORCH_LIBRARY(vibecode, m) {
-  m.def("qlinear(Tensor x, Tensor q, Tensor scale, Tensor? offset, int bits, int group) -> Tensor");
-  m.def("dequant(Tensor q, Tensor scale, Tensor? offset, int bits, int group) -> Tensor");
+  m.def("qlinear(Tensor x, Tensor q, Tensor scale, Tensor offset, int bits, int group) -> Tensor");
+  m.def("qlinear_act8(Tensor x, Tensor q, Tensor scale, Tensor offset, int bits, int group) -> Tensor");
+  m.def("dequant(Tensor q, Tensor scale, Tensor offset, int bits, int group) -> Tensor");
+  m.def("has_act8() -> bool", &has_act8);
   m.impl("qlinear", c10::DispatchKey::CPU, TORCH_FN(qlinear));
+  m.impl("qlinear_act8", c10::DispatchKey::CPU, TORCH_FN(qlinear_act8));
   m.impl("dequant", c10::DispatchKey::CPU, TORCH_FN(dequant));
 }
