@@ -346,6 +346,17 @@ void check_args(const at::Tensor& q, const at::Tensor& scale, const at::Tensor& 
               "qlinear: offset must be shaped like scale");
 }
 
+// f(bits, group) with both as compile-time constants, for the three weight layouts
+template <typename F>
+void by_layout(int64_t bits, int64_t group, F f) {
+  if (bits == 4)
+    f(std::integral_constant<int, 4>{}, std::integral_constant<int, Q4_GROUP>{});
+  else if (group == 16)
+    f(std::integral_constant<int, 8>{}, std::integral_constant<int, 16>{});
+  else
+    f(std::integral_constant<int, 8>{}, std::integral_constant<int, 32>{});
+}
+
 struct Prepared {
   at::Tensor x, out;
   int64_t M, K, N;
@@ -368,17 +379,10 @@ at::Tensor qlinear(const at::Tensor& x_in, const at::Tensor& q, const at::Tensor
                    int64_t bits, int64_t group) {
   Prepared p = prepare(x_in, q, scale, offset, bits, group);
   if (p.M == 0 || p.N == 0) return p.out;
-  const float* xp = p.x.data_ptr<float>();
-  const uint8_t* qp = q.data_ptr<uint8_t>();
-  const float* sp = scale.data_ptr<float>();
-  const float* op = offset.data_ptr<float>();
-  float* outp = p.out.data_ptr<float>();
-  if (bits == 4)
-    run<4, Q4_GROUP>(xp, p.M, p.K, qp, sp, op, outp, p.N);
-  else if (group == 16)
-    run<8, 16>(xp, p.M, p.K, qp, sp, op, outp, p.N);
-  else
-    run<8, 32>(xp, p.M, p.K, qp, sp, op, outp, p.N);
+  by_layout(bits, group, [&](auto b, auto g) {
+    run<b.value, g.value>(p.x.data_ptr<float>(), p.M, p.K, q.data_ptr<uint8_t>(), scale.data_ptr<float>(),
+                          offset.data_ptr<float>(), p.out.data_ptr<float>(), p.N);
+  });
   return p.out;
 }
 
@@ -390,17 +394,10 @@ at::Tensor qlinear_act8(const at::Tensor& x_in, const at::Tensor& q, const at::T
   if (!act8_fits(p.K, bits)) return qlinear(x_in, q, scale, offset, bits, group);  // this layer's shape
   if (p.M == 0 || p.N == 0) return p.out;
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
-  const float* xp = p.x.data_ptr<float>();
-  const uint8_t* qp = q.data_ptr<uint8_t>();
-  const float* sp = scale.data_ptr<float>();
-  const float* op = offset.data_ptr<float>();
-  float* outp = p.out.data_ptr<float>();
-  if (bits == 4)
-    run_act8<4, Q4_GROUP>(xp, p.M, p.K, qp, sp, op, outp, p.N);
-  else if (group == 16)
-    run_act8<8, 16>(xp, p.M, p.K, qp, sp, op, outp, p.N);
-  else
-    run_act8<8, 32>(xp, p.M, p.K, qp, sp, op, outp, p.N);
+  by_layout(bits, group, [&](auto b, auto g) {
+    run_act8<b.value, g.value>(p.x.data_ptr<float>(), p.M, p.K, q.data_ptr<uint8_t>(), scale.data_ptr<float>(),
+                               offset.data_ptr<float>(), p.out.data_ptr<float>(), p.N);
+  });
 #endif
   return p.out;
 }
@@ -429,17 +426,11 @@ at::Tensor dequant(const at::Tensor& q, const at::Tensor& scale, const at::Tenso
   check_args(q, scale, offset, bits, group, K);
   const int64_t N = q.size(0);
   auto out = at::empty({N, K}, scale.options());
-  const uint8_t* qp = q.data_ptr<uint8_t>();
-  const float* sp = scale.data_ptr<float>();
-  const float* op = offset.data_ptr<float>();
-  float* outp = out.data_ptr<float>();
   at::parallel_for(0, N, 16, [&](int64_t n0, int64_t n1) {
-    if (bits == 4)
-      dequant_rows<4, Q4_GROUP>(qp, sp, op, K, n0, n1, outp);
-    else if (group == 16)
-      dequant_rows<8, 16>(qp, sp, op, K, n0, n1, outp);
-    else
-      dequant_rows<8, 32>(qp, sp, op, K, n0, n1, outp);
+    by_layout(bits, group, [&](auto b, auto g) {
+      dequant_rows<b.value, g.value>(q.data_ptr<uint8_t>(), scale.data_ptr<float>(), offset.data_ptr<float>(), K,
+                                     n0, n1, out.data_ptr<float>());
+    });
   });
   return out;
 }
