@@ -91,6 +91,12 @@ class Services:
 
     def warm_up(self) -> None:
         """Load the pipeline code and get the model ready while the child types (worker thread)."""
+        self.preload()
+        self.get_ready()
+
+    def preload(self) -> None:
+        """Import and build now what the first answer and the first run need, so they don't pause the
+        screen later (worker thread; the GIL is shared, but a thread lets the event loop keep ticking)."""
         import vibecode.make.maker  # noqa: F401  (imports once here, not during the first answer)
 
         try:  # what the first run loads, so the first Run doesn't pause the screen
@@ -99,7 +105,15 @@ class Services:
             import sandbox.seccomp  # noqa: F401
         except ImportError:
             pass
+        try:  # the idea check compiles its word rules on first use: 130 ms that froze the first Enter
+            from vibecode.safety import warm_up
 
+            warm_up()
+        except Exception:
+            log.exception("the idea check could not warm up")
+
+    def get_ready(self) -> None:
+        """Open the model and wait until it can answer (worker thread); trouble goes to the log only."""
         try:
             self.backend()
         except Exception:  # the child hears about it kindly when asking; grown-ups see the log
