@@ -129,7 +129,7 @@ async def test_stop_during_generation():
     async with app.run_test(size=SIZE) as pilot:
         screen = await start_from_home(pilot, "say hello")
         await type_idea(pilot, "make it very long")
-        await wait_for(pilot, lambda: screen.job is not None and screen.job.chunks > 3, what="streaming")
+        await wait_for(pilot, lambda: screen.job is not None and screen.job.tokens > 3, what="streaming")
         await pilot.press("ctrl+t")
         await wait_model_idle(pilot, timeout=10)
         assert screen.editor.text == GREETING

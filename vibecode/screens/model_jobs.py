@@ -1,7 +1,7 @@
 """The model's side of the build screen: make a program, fix it, explain it.
 
 A job runs in a thread worker; the Maker's events land in a locked list, and a 0.1 s timer on the
-screen shows them (words so far, the program appearing in the editor). The event loop never waits
+screen shows them (words so far: the model's own token count, the program appearing in the editor). The event loop never waits
 for the model, and Stop (Ctrl+T) cancels the Maker from the UI thread.
 """
 
@@ -31,7 +31,8 @@ class ModelJob:
     part: str | None = None
     conversation: list[Any] = field(default_factory=list)
     text: str = ""  # what the model wrote so far (this attempt)
-    chunks: int = 0
+    tokens: int = 0  # tokens the model wrote in this attempt so far (the backend's own count)
+    tokens_before: int = 0  # ... and in the attempts before it
     status: str = "Thinking"
     cancelled: bool = False  # the child pressed Stop
 
@@ -168,9 +169,11 @@ class ModelJobs:
             kind, text = getattr(event, "kind", ""), getattr(event, "text", "") or ""
             if kind == "chunk":
                 job.text += text
-                job.chunks += 1
+                job.tokens = max(job.tokens, int(getattr(event, "tokens", 0) or 0))
             elif kind == "attempt":
                 job.text = ""
+                job.tokens_before += job.tokens
+                job.tokens = 0
                 job.status = words.short(text.rstrip("."), 50) if text else "Trying again"
             elif kind in ("status", "checking", "trial") and text:
                 job.status = words.short(text.rstrip("."), 50)
@@ -182,7 +185,11 @@ class ModelJobs:
             self.chat.stream_text(prose or ("Writing the code..." if code else "Thinking..."))
             if code is not None and code != self.editor.text:
                 self._show_code_so_far(code)
-        self.chat.show_progress(job.chunks, status)
+        written = job.tokens_before + job.tokens
+        self.chat.show_progress(written, status)
+        if written != getattr(self, "_meter_written", None):  # the meter counts along while the model writes
+            self._meter_written = written
+            self.refresh_meter(writing=written)
 
     def _show_code_so_far(self, code: str) -> None:
         """Grow the editor with the new code (an edit, not load_text, which rebuilds the highlighter)."""

@@ -33,6 +33,7 @@ class ModelLabel:
 
     name: str
     location: str
+    precision: str | None = None  # "quantized" | "float32" once a model on this computer is ready
 
 
 def describe_spec(spec: str | None) -> ModelLabel:
@@ -64,7 +65,9 @@ class Services:
     def label(self) -> ModelLabel:
         backend = self._backend
         if backend is not None:
-            return ModelLabel(getattr(backend, "name", "model"), getattr(backend, "location", ""))
+            info = getattr(backend, "worker_info", None) or {}  # from the worker's "ready" (no waiting)
+            return ModelLabel(getattr(backend, "name", "model"), getattr(backend, "location", ""),
+                              info.get("precision"))
         return describe_spec(self.model_spec)
 
     def backend(self, on_progress: Callable[[str, float | None], None] | None = None) -> Any:

@@ -10,7 +10,8 @@ def _n(value: int) -> str:
 
 
 class ModelMeter(Static):
-    """One line, e.g. "Model: Qwen (on this computer) · read 1,204 · wrote 388 words · 9.5 words/s"."""
+    """One line, e.g. "Model: Qwen (on this computer, quick mode) · read 1,204 · wrote 388 words · 9.5 words/s".
+    "wrote" counts along while the model writes (its own token count)."""
 
     def show(
         self,
