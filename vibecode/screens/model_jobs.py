@@ -35,6 +35,7 @@ class ModelJob:
     tokens_before: int = 0  # ... and in the attempts before it
     status: str = "Thinking"
     cancelled: bool = False  # the child pressed Stop
+    waiting_for_model: bool = False  # the model is still getting ready (the first start can take minutes)
 
 
 class ModelJobs:
@@ -113,11 +114,15 @@ class ModelJobs:
         self._start(ModelJob("fix", program=self.editor.text, run_result=self.last_result))
 
     def stop_job(self) -> None:
-        """Ask the model to stop (Ctrl+T); the worker ends soon after and shows what happened."""
-        if self.job is not None:
-            self.job.cancelled = True
-            self.job.status = "Stopping"
+        """Ask the model to stop (Ctrl+T); the worker ends soon after and shows what happened. While the
+        model is still getting ready the job ends at once (getting ready goes on, for the next idea)."""
+        job = self.job
+        if job is not None:
+            job.cancelled = True
+            job.status = "Stopping"
             self.app.services.cancel()
+            if job.waiting_for_model:
+                self.job_done(job, None)
 
     def _start(self, job: ModelJob) -> None:
         self.job = job
@@ -140,10 +145,16 @@ class ModelJobs:
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False, description="The model is working")
     def model_worker(self, job: ModelJob) -> None:
-        outcome: Any
+        outcome: Any = None
         try:
-            maker = self.app.services.maker()
-            if job.kind == "make":
+            job.waiting_for_model = True
+            try:
+                maker = self.app.services.maker()  # waits while the model gets ready
+            finally:
+                job.waiting_for_model = False
+            if job.cancelled:  # Stop was pressed while it got ready: the job has ended already
+                pass
+            elif job.kind == "make":
                 from vibecode.make import MakeRequest
 
                 request = MakeRequest(idea=job.idea, current_program=job.program or None,
@@ -177,7 +188,8 @@ class ModelJobs:
                 job.status = words.short(text.rstrip("."), 50) if text else "Trying again"
             elif kind in ("status", "checking", "trial") and text:
                 job.status = words.short(text.rstrip("."), 50)
-        status = self.app.services.getting_ready or job.status
+        getting_ready = self.app.services.getting_ready if not job.cancelled else None
+        status = getting_ready or job.status
         prose, code = words.split_answer(job.text)
         if job.kind == "explain":
             self.chat.stream_text(job.text or "...")
@@ -186,7 +198,7 @@ class ModelJobs:
             if code is not None and code != self.editor.text:
                 self._show_code_so_far(code)
         written = job.tokens_before + job.tokens
-        self.chat.show_progress(written, status)
+        self.chat.show_progress(None if getting_ready else written, status)  # no "0 words" while it gets ready
         if written != getattr(self, "_meter_written", None):  # the meter counts along while the model writes
             self._meter_written = written
             self.refresh_meter(writing=written)
@@ -202,6 +214,8 @@ class ModelJobs:
         editor.scroll_end(animate=False)
 
     def job_done(self, job: ModelJob, outcome: Any) -> None:
+        if job is not self.job:
+            return  # ended already (Stop while the model was getting ready)
         self.drain_events()
         self.job = None
         self.editor.read_only = False
@@ -214,6 +228,9 @@ class ModelJobs:
         self.refresh_bindings()
 
     def _explained(self, outcome: Any) -> None:
+        if outcome is None:  # stopped before the model was ready
+            self.chat.end_stream("Stopped.")
+            return
         if isinstance(outcome, Exception):
             self.chat.end_stream(words.trouble_words(outcome))
             return

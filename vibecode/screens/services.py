@@ -81,7 +81,8 @@ class Services:
 
         def progress(what: str, fraction: float | None) -> None:
             percent = f" {fraction:.0%}" if fraction is not None else ""
-            self.getting_ready = f"Getting the model ready (only slow the first time): {what}{percent}"
+            # the engine's words already say when a step happens only on the first start
+            self.getting_ready = f"Getting ready: {what.rstrip('. ')}{percent}"
             if on_progress is not None:
                 on_progress(what, fraction)
 

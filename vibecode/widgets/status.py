@@ -26,7 +26,7 @@ class ModelMeter(Static):
         parts = [f"Model: {name or 'model'}{where}"]
         if note:
             parts.append(note)
-        parts.append(f"read {_n(read)} · wrote {_n(wrote)} words")
+        parts.append(f"read {_n(read)} · wrote {_n(wrote)} {'word' if wrote == 1 else 'words'}")
         if speed:
             parts.append(f"{speed:.1f} words/s")
         self.update(" · ".join(parts))
