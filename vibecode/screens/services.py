@@ -93,11 +93,6 @@ class Services:
                 self.getting_ready = None
         return backend
 
-    def warm_up(self) -> None:
-        """Load the pipeline code and get the model ready while the child types (worker thread)."""
-        self.preload()
-        self.get_ready()
-
     def preload(self) -> None:
         """Import and build now what the first answer and the first run need, so they don't pause the
         screen later (worker thread; the GIL is shared, but a thread lets the event loop keep ticking)."""
