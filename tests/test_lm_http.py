@@ -67,11 +67,15 @@ def test_http_streams_from_real_server(served_tiny):
     backend = open_backend(served_tiny)
     assert isinstance(backend, HttpBackend) and backend.location == "on the class server"
     backend.prepare()
-    chunks = list(backend.stream(ASK, GenerateOptions(max_new_tokens=24, stop_at_code_end=False)))
+    chunks, counts = [], []
+    for chunk in backend.stream(ASK, GenerateOptions(max_new_tokens=24, stop_at_code_end=False)):
+        chunks.append(chunk)
+        counts.append(backend.tokens_so_far)  # the live count the app shows ("words so far")
     assert len(chunks) > 1 and "".join(chunks).strip()
     stats = backend.last_stats
     assert stats is not None and not stats.cancelled
     assert stats.prompt_tokens > 5 and 1 <= stats.completion_tokens <= 24
+    assert counts == sorted(counts) and 1 <= counts[0] and counts[-1] <= stats.completion_tokens
 
 
 def test_http_cancel_closes_the_stream(served_tiny):

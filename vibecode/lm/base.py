@@ -105,6 +105,10 @@ class Backend:
 
     def __init__(self) -> None:
         self.last_stats: GenerationStats | None = None
+        # Tokens the model has written so far in the answer being streamed: set before each chunk is
+        # yielded, so a reader of stream() can show a live count (a chunk can hold several tokens, or none
+        # of a held-back one). After the answer, last_stats.completion_tokens is the final word.
+        self.tokens_so_far = 0
         self._prepared = False
         self._prepare_lock = threading.Lock()
 
@@ -125,6 +129,7 @@ class Backend:
         """Yield text chunks as they are made. Sets ``last_stats`` when the answer ends (also when cancelled)."""
         if not self._prepared:
             self.prepare()
+        self.tokens_so_far = 0
         return self._stream(list(messages), options or GenerateOptions())
 
     def complete(self, messages: list[ChatMessage], options: GenerateOptions | None = None) -> str:

@@ -170,6 +170,8 @@ class WorkerBackend(Backend):
                         continue  # left over from an earlier, abandoned request
                     kind = event.get("event")
                     if kind == "chunk":
+                        tokens = event.get("tokens")
+                        self.tokens_so_far = tokens if isinstance(tokens, int) else self.tokens_so_far + 1
                         yield str(event.get("text", ""))
                     elif kind == "done":
                         self.last_stats = GenerationStats.from_dict(event.get("stats") or {})

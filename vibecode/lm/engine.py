@@ -103,7 +103,7 @@ class _Tracker(BaseStreamer):
         if len(cut.text) > len(self.sent) and cut.text.startswith(self.sent):
             chunk = cut.text[len(self.sent) :]
             self.sent = cut.text
-            self.emit(chunk)
+            self.emit(chunk, len(self.ids))
 
 
 class _StopWhen(StoppingCriteria):
@@ -253,9 +253,9 @@ class LocalModel:
         messages: list[ChatMessage],
         options: GenerateOptions,
         cancel: threading.Event,
-        emit: Callable[[str], None],
+        emit: Callable[[str, int], None],
     ) -> GenerationStats:
-        """Run one answer, calling ``emit(chunk)`` as text appears; returns the stats."""
+        """Run one answer, calling ``emit(chunk, tokens written so far)`` as text appears; returns the stats."""
         assert self.model is not None and self.tokenizer is not None
         t0 = time.monotonic()
         encoded = self._encode(messages, add_generation_prompt=True)

@@ -170,12 +170,14 @@ class HttpBackend(Backend):
                         if len(cut.text) > len(sent):
                             chunk = cut.text[len(sent) :]
                             sent = cut.text
+                            self.tokens_so_far = pieces  # about one token per delta (what servers send)
                             yield chunk
                     if choice.get("finish_reason"):
                         stop = True
             if not self._cancelled.is_set():
                 cut = scanner.scan(text, final=True)
                 if len(cut.text) > len(sent):
+                    self.tokens_so_far = pieces
                     yield cut.text[len(sent) :]
         finally:
             with self._conn_lock:

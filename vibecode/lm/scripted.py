@@ -91,6 +91,7 @@ class ScriptedBackend(Backend):
             first = first or time.monotonic()
             sent += len(piece)
             pieces += 1
+            self.tokens_so_far = pieces  # one "token" a piece, the same count as its stats
             yield piece
         end = time.monotonic()
         self.last_stats = GenerationStats(

@@ -18,7 +18,7 @@ Events (worker -> client)::
     {"event": "hello", "pid": 123}
     {"event": "progress", "message": "Unpacking the model...", "fraction": 0.42}     # fraction may be null
     {"event": "ready", "info": {...}}
-    {"event": "chunk", "id": 7, "text": "..."}
+    {"event": "chunk", "id": 7, "text": "...", "tokens": 12}    # tokens: written so far in this answer
     {"event": "done", "id": 7, "stats": {...}}
     {"event": "stats", "info": {...}}
     {"event": "error", "id": 7 | null, "message": "plain words", "details": "for the log"}
@@ -185,8 +185,11 @@ class Worker:
                 self.cancelled_ids.discard(rid)
                 self.cancel.set()
 
-        def emit(text: str) -> None:
-            self.channel.send(event="chunk", id=rid, text=text)
+        def emit(text: str, tokens: int | None = None) -> None:
+            if tokens is None:
+                self.channel.send(event="chunk", id=rid, text=text)
+            else:
+                self.channel.send(event="chunk", id=rid, text=text, tokens=tokens)
 
         stats = self.model.generate(messages, options, self.cancel, emit)
         self.last_stats = stats.to_dict()

@@ -323,7 +323,6 @@ class Maker:
     def _stream(self, messages: list[ChatMessage], options: GenerateOptions, emit, attempt: int):
         """Run the model, passing chunks on; stop early on a repetition loop."""
         pieces: list[str] = []
-        tokens = 0
         looping = False
         for chunk in self.backend.stream(messages, options):
             if self._cancel.is_set():
@@ -332,9 +331,10 @@ class Maker:
             if looping:
                 continue
             pieces.append(chunk)
-            tokens += 1
+            # the backend's own running count of tokens; a backend without one: a token a chunk
+            tokens = getattr(self.backend, "tokens_so_far", 0) or len(pieces)
             emit(MakeEvent("chunk", chunk, attempt=attempt, tokens=tokens))
-            if chunk.count("\n") or tokens % 16 == 0:
+            if chunk.count("\n") or len(pieces) % 16 == 0:
                 if repeating("".join(pieces)):
                     looping = True
                     self.backend.cancel()

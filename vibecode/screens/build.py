@@ -115,14 +115,15 @@ class BuildScreen(ModelJobs, RunJobs, Screen):
         current = self.store.current(self.project_id)
         self.query_one(Timeline).show(self.store.checkpoints(self.project_id), current.id if current else None)
 
-    def refresh_meter(self) -> None:
+    def refresh_meter(self, writing: int = 0) -> None:
+        """The meter's numbers from the store; ``writing``: tokens of the answer being written now."""
         usage = self.store.usage(self.project_id)
         read = int(getattr(usage, "prompt_tokens", 0) or 0)
         wrote = int(getattr(usage, "completion_tokens", 0) or 0)
         seconds = float(getattr(usage, "seconds", 0.0) or 0.0)
         label = self.app.services.label
-        self.query_one(ModelMeter).show(label.name, label.location, read, wrote,
-                                        wrote / seconds if seconds > 0 else None)
+        self.query_one(ModelMeter).show(label.name, words.where(label.location, label.precision), read,
+                                        wrote + writing, wrote / seconds if seconds > 0 else None)
 
     def set_program(self, program: str) -> None:
         """Show a program that is already saved (no new checkpoint)."""

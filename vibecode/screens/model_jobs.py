@@ -1,7 +1,7 @@
 """The model's side of the build screen: make a program, fix it, explain it.
 
 A job runs in a thread worker; the Maker's events land in a locked list, and a 0.1 s timer on the
-screen shows them (words so far, the program appearing in the editor). The event loop never waits
+screen shows them (words so far: the model's own token count, the program appearing in the editor). The event loop never waits
 for the model, and Stop (Ctrl+T) cancels the Maker from the UI thread.
 """
 
@@ -31,9 +31,11 @@ class ModelJob:
     part: str | None = None
     conversation: list[Any] = field(default_factory=list)
     text: str = ""  # what the model wrote so far (this attempt)
-    chunks: int = 0
+    tokens: int = 0  # tokens the model wrote in this attempt so far (the backend's own count)
+    tokens_before: int = 0  # ... and in the attempts before it
     status: str = "Thinking"
     cancelled: bool = False  # the child pressed Stop
+    waiting_for_model: bool = False  # the model is still getting ready (the first start can take minutes)
 
 
 class ModelJobs:
@@ -112,11 +114,15 @@ class ModelJobs:
         self._start(ModelJob("fix", program=self.editor.text, run_result=self.last_result))
 
     def stop_job(self) -> None:
-        """Ask the model to stop (Ctrl+T); the worker ends soon after and shows what happened."""
-        if self.job is not None:
-            self.job.cancelled = True
-            self.job.status = "Stopping"
+        """Ask the model to stop (Ctrl+T); the worker ends soon after and shows what happened. While the
+        model is still getting ready the job ends at once (getting ready goes on, for the next idea)."""
+        job = self.job
+        if job is not None:
+            job.cancelled = True
+            job.status = "Stopping"
             self.app.services.cancel()
+            if job.waiting_for_model:
+                self.job_done(job, None)
 
     def _start(self, job: ModelJob) -> None:
         self.job = job
@@ -139,10 +145,16 @@ class ModelJobs:
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False, description="The model is working")
     def model_worker(self, job: ModelJob) -> None:
-        outcome: Any
+        outcome: Any = None
         try:
-            maker = self.app.services.maker()
-            if job.kind == "make":
+            job.waiting_for_model = True
+            try:
+                maker = self.app.services.maker()  # waits while the model gets ready
+            finally:
+                job.waiting_for_model = False
+            if job.cancelled:  # Stop was pressed while it got ready: the job has ended already
+                pass
+            elif job.kind == "make":
                 from vibecode.make import MakeRequest
 
                 request = MakeRequest(idea=job.idea, current_program=job.program or None,
@@ -168,13 +180,16 @@ class ModelJobs:
             kind, text = getattr(event, "kind", ""), getattr(event, "text", "") or ""
             if kind == "chunk":
                 job.text += text
-                job.chunks += 1
+                job.tokens = max(job.tokens, int(getattr(event, "tokens", 0) or 0))
             elif kind == "attempt":
                 job.text = ""
+                job.tokens_before += job.tokens
+                job.tokens = 0
                 job.status = words.short(text.rstrip("."), 50) if text else "Trying again"
             elif kind in ("status", "checking", "trial") and text:
                 job.status = words.short(text.rstrip("."), 50)
-        status = self.app.services.getting_ready or job.status
+        getting_ready = self.app.services.getting_ready if not job.cancelled else None
+        status = getting_ready or job.status
         prose, code = words.split_answer(job.text)
         if job.kind == "explain":
             self.chat.stream_text(job.text or "...")
@@ -182,7 +197,11 @@ class ModelJobs:
             self.chat.stream_text(prose or ("Writing the code..." if code else "Thinking..."))
             if code is not None and code != self.editor.text:
                 self._show_code_so_far(code)
-        self.chat.show_progress(job.chunks, status)
+        written = job.tokens_before + job.tokens
+        self.chat.show_progress(None if getting_ready else written, status)  # no "0 words" while it gets ready
+        if written != getattr(self, "_meter_written", None):  # the meter counts along while the model writes
+            self._meter_written = written
+            self.refresh_meter(writing=written)
 
     def _show_code_so_far(self, code: str) -> None:
         """Grow the editor with the new code (an edit, not load_text, which rebuilds the highlighter)."""
@@ -195,6 +214,8 @@ class ModelJobs:
         editor.scroll_end(animate=False)
 
     def job_done(self, job: ModelJob, outcome: Any) -> None:
+        if job is not self.job:
+            return  # ended already (Stop while the model was getting ready)
         self.drain_events()
         self.job = None
         self.editor.read_only = False
@@ -207,6 +228,9 @@ class ModelJobs:
         self.refresh_bindings()
 
     def _explained(self, outcome: Any) -> None:
+        if outcome is None:  # stopped before the model was ready
+            self.chat.end_stream("Stopped.")
+            return
         if isinstance(outcome, Exception):
             self.chat.end_stream(words.trouble_words(outcome))
             return

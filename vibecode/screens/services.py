@@ -33,6 +33,7 @@ class ModelLabel:
 
     name: str
     location: str
+    precision: str | None = None  # "quantized" | "float32" once a model on this computer is ready
 
 
 def describe_spec(spec: str | None) -> ModelLabel:
@@ -64,7 +65,9 @@ class Services:
     def label(self) -> ModelLabel:
         backend = self._backend
         if backend is not None:
-            return ModelLabel(getattr(backend, "name", "model"), getattr(backend, "location", ""))
+            info = getattr(backend, "worker_info", None) or {}  # from the worker's "ready" (no waiting)
+            return ModelLabel(getattr(backend, "name", "model"), getattr(backend, "location", ""),
+                              info.get("precision"))
         return describe_spec(self.model_spec)
 
     def backend(self, on_progress: Callable[[str, float | None], None] | None = None) -> Any:
@@ -78,7 +81,8 @@ class Services:
 
         def progress(what: str, fraction: float | None) -> None:
             percent = f" {fraction:.0%}" if fraction is not None else ""
-            self.getting_ready = f"Getting the model ready (only slow the first time): {what}{percent}"
+            # the engine's words already say when a step happens only on the first start
+            self.getting_ready = f"Getting ready: {what.rstrip('. ')}{percent}"
             if on_progress is not None:
                 on_progress(what, fraction)
 
@@ -89,8 +93,9 @@ class Services:
                 self.getting_ready = None
         return backend
 
-    def warm_up(self) -> None:
-        """Load the pipeline code and get the model ready while the child types (worker thread)."""
+    def preload(self) -> None:
+        """Import and build now what the first answer and the first run need, so they don't pause the
+        screen later (worker thread; the GIL is shared, but a thread lets the event loop keep ticking)."""
         import vibecode.make.maker  # noqa: F401  (imports once here, not during the first answer)
 
         try:  # what the first run loads, so the first Run doesn't pause the screen
@@ -99,7 +104,15 @@ class Services:
             import sandbox.seccomp  # noqa: F401
         except ImportError:
             pass
+        try:  # the idea check compiles its word rules on first use: 130 ms that froze the first Enter
+            from vibecode.safety import warm_up
 
+            warm_up()
+        except Exception:
+            log.exception("the idea check could not warm up")
+
+    def get_ready(self) -> None:
+        """Open the model and wait until it can answer (worker thread); trouble goes to the log only."""
         try:
             backend = self.backend()
         except Exception:  # the child hears about it kindly when asking; grown-ups see the log

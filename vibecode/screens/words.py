@@ -21,6 +21,17 @@ AFTER_PROGRAM = "Press F5 to run it. Want a quick puzzle about it? Press F4."
 NOTHING_TO_UNDO = "There is nothing to undo yet."
 NOTHING_TO_REDO = "There is nothing to redo."
 
+# How the model runs on this computer (vibecode.lm.precision), for the model meter. Teachers see the
+# technical word in `vibecode model info`.
+PRECISION_WORDS = {"quantized": "quick mode", "float32": "full-size mode"}
+
+
+def where(location: str | None, precision: str | None = None) -> str:
+    """Where the model runs, and how: "on this computer, quick mode"."""
+    mode = PRECISION_WORDS.get(precision or "")
+    return ", ".join(part for part in (location, mode) if part)
+
+
 FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n", re.IGNORECASE)
 
 

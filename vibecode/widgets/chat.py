@@ -78,12 +78,13 @@ class ChatPanel(Vertical):
             self._live.set_text("\n".join(lines[-8:]) if lines else "...")
             self.messages.scroll_end(animate=False)
 
-    def show_progress(self, words: int, what: str) -> None:
+    def show_progress(self, words: int | None, what: str) -> None:
+        """The line under the chat: what is going on, and how many words the model wrote so far
+        (``None``: no count, e.g. while the model is still getting ready)."""
         self._progress_state = (words, what)
         spinner = SPINNER[self._spin % len(SPINNER)]
-        self.query_one("#progress", Static).update(
-            f"{spinner} {what}... {words} words so far  (Ctrl+T to stop)"
-        )
+        count = "" if words is None else f" {words} {'word' if words == 1 else 'words'} so far"
+        self.query_one("#progress", Static).update(f"{spinner} {what}...{count}  (Ctrl+T to stop)")
 
     def _tick(self) -> None:
         self._spin += 1

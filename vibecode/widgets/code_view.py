@@ -58,6 +58,19 @@ class CodeEditor(TextArea):
         )
         self.register_theme(HIGH_CONTRAST_CODE)
 
+    def load_text(self, text: str) -> None:
+        """Show another program (undo, restore, the model's final version) and forget the edit history.
+
+        TextArea.load_text builds a new document, which compiles the Python colour rules again: 30 ms
+        idle, up to 100 ms on a busy 2-core machine, with the screen frozen. One edit over the whole
+        text keeps the compiled rules and gives the same result."""
+        if type(self.document).__name__ != "SyntaxAwareDocument":  # plain text: nothing to keep
+            super().load_text(text)
+            return
+        self.replace(text, (0, 0), self.document.end, maintain_selection_offset=False)
+        self.history.clear()
+        self.move_cursor((0, 0))
+
     def use_app_theme(self, app_theme: str) -> None:
         """Pick editor colours that fit the app theme."""
         self.theme = CODE_THEME_FOR_APP_THEME.get(app_theme, "monokai")

@@ -108,6 +108,13 @@ class RunPanel(Vertical):
         if len(text) > MAX_WRITE_CHARS:
             self._skipped_chars += len(text) - MAX_WRITE_CHARS
             text = text[-MAX_WRITE_CHARS:]
+        keep = MAX_LINES - 3  # only the last lines can stay on screen (with the note): don't lay out the rest
+        if text.count("\n") > keep:
+            cut = len(text)
+            for _ in range(keep):
+                cut = text.rfind("\n", 0, cut)
+            self._skipped_chars += cut + 1
+            text = text[cut + 1 :]
         if self._skipped_chars:
             text = "\n... (lots of lines went by too fast to show) ...\n" + text
             self._skipped_chars = 0

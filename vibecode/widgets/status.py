@@ -10,7 +10,8 @@ def _n(value: int) -> str:
 
 
 class ModelMeter(Static):
-    """One line, e.g. "Model: Qwen (on this computer) · read 1,204 · wrote 388 words · 9.5 words/s"."""
+    """One line, e.g. "Model: Qwen (on this computer, quick mode) · read 1,204 · wrote 388 words · 9.5 words/s".
+    "wrote" counts along while the model writes (its own token count)."""
 
     def show(
         self,
@@ -25,7 +26,7 @@ class ModelMeter(Static):
         parts = [f"Model: {name or 'model'}{where}"]
         if note:
             parts.append(note)
-        parts.append(f"read {_n(read)} · wrote {_n(wrote)} words")
+        parts.append(f"read {_n(read)} · wrote {_n(wrote)} {'word' if wrote == 1 else 'words'}")
         if speed:
             parts.append(f"{speed:.1f} words/s")
         self.update(" · ".join(parts))

@@ -1,0 +1,34 @@
+"""``vibecode bench ui`` runs end to end (FAKE scripted model only, one launch): every figure is there.
+The figures themselves depend on the machine, so only their presence and sanity are checked here."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="the first-frame figure needs tmux")
+def test_bench_ui_prints_every_figure(tmp_path):
+    out = tmp_path / "figures.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "vibecode", "bench", "ui", "--fake-only", "--runs", "1", "--json", str(out)],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    for words in ("load average", "1. launch -> first frame", "2. while the FAKE scripted model writes",
+                  "3. while a program floods output", "Stop during that flood"):
+        assert words in run.stdout, run.stdout
+    figures = json.loads(out.read_text())
+    assert len(figures["first_frame_seconds"]) == 1 and 0 < figures["first_frame_seconds"][0] < 20
+    fake = figures["fake"]
+    assert fake["generate_tokens"] > 10 and fake["generate_worst_stall_ms"] >= fake["generate_p99_stall_ms"] >= 0
+    assert fake["capped_flood_verdict"] == "TOO_MUCH_OUTPUT"  # the sandbox's cap ends a real flood
+    assert fake["flood_running_at_stop"] and fake["flood_verdict"] == "STOPPED" and fake["stop_ms"] > 0
+    assert "real" not in figures
