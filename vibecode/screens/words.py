@@ -23,7 +23,7 @@ NOTHING_TO_REDO = "There is nothing to redo."
 
 # How the model runs on this computer (vibecode.lm.precision), for the model meter. Teachers see the
 # technical word in `vibecode model info`.
-PRECISION_WORDS = {"quantized": "quick mode", "float32": "full-size mode"}
+PRECISION_WORDS = {"fast": "quickest mode", "quantized": "quick mode", "float32": "full-size mode"}
 
 
 def where(location: str | None, precision: str | None = None) -> str:
