@@ -30,7 +30,7 @@ def test_library_has_twelve_complete_lessons():
         for step in lesson.steps:
             assert step.hints and step.checks and step.idea, (lesson.id, step.title)
     kinds = {check.kind for lesson in lessons for step in lesson.steps for check in step.checks}
-    assert kinds == {"run", "call", "property", "shape", "market"}
+    assert kinds == {"run", "call", "property", "shape", "market", "file"}
 
 
 @pytest.mark.slow
