@@ -66,5 +66,6 @@ async def test_a_lesson_that_allows_files_tells_the_model():
         await wait_for(pilot, lambda: type(app.screen).__name__ == "BuildScreen", what="the build screen")
         await wait_model_idle(pilot)
         assert app.screen.allow_files
+        assert app.screen.trial_inputs == ["Mon in 500", "Mon out 200", "Tue in 300", ""]  # the step's own answers
         assert "report.csv" in app.screen.editor.text  # open() was not refused by the static check
         assert "read and write its own files" in backend.calls[0][0].content

@@ -48,3 +48,9 @@ def test_lessons_are_found_through_the_package():
     folder = builtin_lessons_dir()
     assert (folder / "01-lemonade-stand" / "lesson.toml").is_file()
     assert str(folder) in [str(p) for p in lessons.__path__]
+
+
+def test_a_step_tries_the_model_program_with_its_own_answers():
+    lesson = load_library().get("01-lemonade-stand")
+    assert lesson.steps[0].trial_inputs is None  # only calls: the pipeline's generic answers
+    assert lesson.steps[1].trial_inputs == ["20", "15", "50", "20"]  # the first run check's answers

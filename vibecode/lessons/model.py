@@ -123,6 +123,16 @@ class Step:
     checks: list[Check] = field(default_factory=list)
     line: int | None = None
 
+    @property
+    def trial_inputs(self) -> list[str] | None:
+        """Answers for the model's trial run of a program made for this step: the first run or
+        file check's answers (the program is then tried the way the step will check it), or None
+        (the pipeline's generic answers) when no check types anything."""
+        for check in self.checks:
+            if check.kind in ("run", "file") and check.input:
+                return list(check.input)
+        return None
+
 
 @dataclass
 class Lesson:

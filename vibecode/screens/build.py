@@ -47,12 +47,13 @@ class BuildScreen(ModelJobs, RunJobs, Screen):
     ]
 
     def __init__(self, project_id: Any, first_idea: str | None = None, contract: str | None = None,
-                 allow_files: bool = False) -> None:
+                 allow_files: bool = False, trial_inputs: list[str] | None = None) -> None:
         super().__init__()
         self.project_id = project_id
         self.first_idea = first_idea
         self.contract = contract  # a lesson's functions the program must have (from LessonScreen)
         self.allow_files = allow_files  # the lesson lets the program save files in its own folder
+        self.trial_inputs = trial_inputs  # the lesson step's answers for the model's trial run
         self.saved_program = ""
         self.run_handle: Any = None
         self.last_result: Any = None
