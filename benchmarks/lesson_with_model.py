@@ -58,7 +58,7 @@ def make_step(maker: Maker, lesson, step, idea: str, program: str | None) -> tup
         "idea": idea, "ok": res.ok, "attempts": res.attempts, "seconds": round(time.monotonic() - t, 1),
         "message": res.message, "prompt_tokens": res.prompt_tokens, "completion_tokens": res.completion_tokens,
         "attempt_log": [
-            {"number": a.number, "kind": a.kind, "problems": a.problems, "trial_ok": a.trial_ok,
+            {"number": a.number, "kind": a.kind, "answer": a.answer, "problems": a.problems, "trial_ok": a.trial_ok,
              "prompt_tokens": a.prompt_tokens, "completion_tokens": a.completion_tokens,
              "seconds": round(a.seconds, 1), "tokens_per_second": round(a.tokens_per_second or 0, 2)}
             for a in res.attempt_log
