@@ -114,3 +114,61 @@ def test_market_day_story_for_a_program_that_never_changes_with_the_weather():
 def test_empty_program_gets_a_kind_message(bad):
     report = run("01-lemonade-stand", 0, bad)
     assert not report.passed and "no program yet" in report.outcomes[0].happened
+
+
+REPORT = "12-weekly-report"
+SAVE_STEP = 4
+
+
+def ledger_program(write_line: str, name: str = "report.csv") -> str:
+    """Lesson 12's solution with its saving loop writing ``write_line`` for each entry."""
+    source = lesson(REPORT).solution_source()
+    good = "        f.write(f\"{entry['day']},{entry['kind']},{entry['amount']}\\n\")"
+    assert good in source
+    return source.replace(good, "        " + write_line).replace('open("report.csv"', f'open("{name}"')
+
+
+def test_file_check_passes_with_a_heading_line_and_spaces():
+    program = ledger_program("f.write(f\"{entry['day']}, {entry['kind']}, {entry['amount']}\\n\")")
+    program = program.replace('with open("report.csv", "w") as f:\n',
+                              'with open("report.csv", "w") as f:\n    f.write("day, kind, amount\\n")\n')
+    report = run(REPORT, SAVE_STEP, program)
+    assert report.passed, [(o.title, o.happened) for o in report.outcomes]
+    assert "saved report.csv (4 lines)" in report.outcomes[0].happened
+
+
+def test_file_check_names_a_file_saved_under_another_name():
+    report = run(REPORT, SAVE_STEP, ledger_program("f.write(f\"{entry['day']},{entry['kind']},{entry['amount']}\\n\")",
+                                                   name="ledger.txt"))
+    first = report.outcomes[0]
+    assert not first.passed and first.expected == "a file called report.csv"
+    assert "did not save a file called report.csv" in first.happened and "It saved ledger.txt" in first.happened
+    assert "(an empty line)" in first.happened  # the empty answer that ends the ledger is shown in words
+    assert report.outcomes[2].passed  # the printed report is still fine
+
+
+def test_file_check_shows_the_first_wrong_line():
+    report = run(REPORT, SAVE_STEP, ledger_program("f.write(f\"{entry['day']},{entry['kind']},{entry['amount'] / 100}\\n\")"))
+    first = report.outcomes[0]
+    assert not first.passed
+    assert "Line 1 of the file is Mon,in,5.0, but it should be Mon,in,500." in first.happened
+    assert "part by part" in first.advice
+
+
+def test_file_check_all_on_one_line_asks_for_new_lines():
+    report = run(REPORT, SAVE_STEP, ledger_program("f.write(f\"{entry['day']},{entry['kind']},{entry['amount']};\")"))
+    first = report.outcomes[0]
+    assert not first.passed and "new line" in first.advice
+
+
+def test_rows_problem_counts_lines():
+    from vibecode.lessons.checks import csv_rows, rows_problem
+
+    want = [["Mon", "in", "500"], ["Tue", "in", "300"]]
+    assert rows_problem(want, csv_rows("Mon,in,500\n\nTue, in ,300\n")) is None
+    assert rows_problem(want, csv_rows("day,kind,amount\nMon,in,500\nTue,in,300\n")) is None
+    assert "has 1 line," in rows_problem(want, csv_rows("Mon,in,500\n"))[0]
+    assert "has no lines" in rows_problem(want, csv_rows(""))[0]
+    assert "1 line too many" in rows_problem(want, csv_rows("Mon,in,500\nTue,in,300\nWed,in,1\n"))[0]
+    # a heading is only skipped when it is not itself one of the wanted lines
+    assert rows_problem(want, csv_rows("Tue,in,300\nMon,in,500\nTue,in,300\n")) is not None

@@ -30,7 +30,7 @@ def test_library_has_twelve_complete_lessons():
         for step in lesson.steps:
             assert step.hints and step.checks and step.idea, (lesson.id, step.title)
     kinds = {check.kind for lesson in lessons for step in lesson.steps for check in step.checks}
-    assert kinds == {"run", "call", "property", "shape", "market"}
+    assert kinds == {"run", "call", "property", "shape", "market", "file"}
 
 
 @pytest.mark.slow
@@ -48,3 +48,9 @@ def test_lessons_are_found_through_the_package():
     folder = builtin_lessons_dir()
     assert (folder / "01-lemonade-stand" / "lesson.toml").is_file()
     assert str(folder) in [str(p) for p in lessons.__path__]
+
+
+def test_a_step_tries_the_model_program_with_its_own_answers():
+    lesson = load_library().get("01-lemonade-stand")
+    assert lesson.steps[0].trial_inputs is None  # only calls: the pipeline's generic answers
+    assert lesson.steps[1].trial_inputs == ["20", "15", "50", "20"]  # the first run check's answers

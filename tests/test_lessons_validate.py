@@ -242,3 +242,46 @@ def test_cli_new_and_list(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "juice-bar" in out and "01-lemonade-stand" in out
     assert "BROKEN (skipped)" in out and "'concept' is missing" in out
+
+
+FILE_CHECK = '''
+[[steps.checks]]
+kind = "file"
+name = "saved"
+input = ["20", "15"]
+file = "day.csv"
+rows = [["sold", 15]]
+'''
+
+
+def test_file_check_needs_allow_files(tmp_path):
+    text = GOOD + FILE_CHECK
+    problem = only_error(make_lesson(tmp_path, text))
+    assert problem.line == line_of(text, "[[steps.checks]]", 4)
+    assert problem.field == "step 2, check 3"
+    assert "allow_files = true" in problem.message
+
+
+def test_file_check_name_must_be_a_plain_file_name(tmp_path):
+    text = "allow_files = true\n" + GOOD + FILE_CHECK.replace('"day.csv"', '"../day.csv"')
+    problem = only_error(make_lesson(tmp_path, text))
+    assert problem.line == line_of(text, 'file = "../day.csv"')
+    assert "plain file name" in problem.message
+
+
+def test_file_check_with_nothing_to_look_for(tmp_path):
+    text = "allow_files = true\n" + GOOD + FILE_CHECK.replace('rows = [["sold", 15]]\n', "")
+    problem = only_error(make_lesson(tmp_path, text))
+    assert "nothing to look for" in problem.message
+
+
+def test_file_check_runs_the_solution_and_reads_its_file(tmp_path):
+    text = "allow_files = true\n" + GOOD + FILE_CHECK
+    saves = SOLUTION + "made = int(input())\nsold = int(input())\nopen('day.csv', 'w').write(f'sold,{sold}\\n')\n"
+    result = check_folder(make_lesson(tmp_path, text, solution=saves))
+    assert result.ok, [str(p) for p in result.problems]
+    assert result.lesson.allow_files
+    forgets = SOLUTION + "made = int(input())\nsold = int(input())\n"
+    result = check_folder(make_lesson(tmp_path, text, solution=forgets, name="forgets"))
+    assert not result.ok
+    assert "did not save a file called day.csv" in result.errors[0].message

@@ -200,3 +200,24 @@ def test_real_tiny_model_end_to_end(tiny_backend):
     assert result.message and "Traceback" not in result.message
     if result.program is not None:
         compile(result.program, "<tiny>", "exec")
+
+
+def test_change_answered_with_words_only_gets_a_follow_up_turn_asking_for_the_program():
+    """The real 1.5B often describes a lesson change and stops; asking for the code then works."""
+    old = "name = input('Name? ')\nprint('Hello', name)\n"
+    words = "This program says hello and then goodbye to you."
+    new = f"{F}python\nname = input('Name? ')\nprint('Hello', name)\nprint('Bye', name)\n{F}"
+    backend = fake(words, new)
+    result = Maker(backend).make(MakeRequest(idea="make it also say bye", current_program=old))
+    assert result.ok and result.attempts == 2
+    assert [a.kind for a in result.attempt_log] == ["first", "repair"]
+    follow_up = backend.calls[1]
+    assert follow_up[-2].role == "assistant" and follow_up[-2].content == words
+    assert "```python block" in follow_up[-1].content
+
+
+def test_new_program_answered_with_words_only_gets_a_fresh_sample():
+    backend = fake(PROSE, GOOD)
+    result = Maker(backend).make(MakeRequest(idea="a program that says hello"))
+    assert result.ok and [a.kind for a in result.attempt_log] == ["first", "fresh"]
+    assert backend.calls[1] == backend.calls[0]

@@ -47,3 +47,10 @@ def test_conversation_is_trimmed_and_alternates():
     assert all(len(m.content) < 700 for m in body)
     assert "print('dragon')" not in "".join(m.content for m in body)
     assert body[-1].content == "now add a score"
+
+
+def test_a_python_contract_is_shown_as_code_to_write():
+    contract = 'def profit(made, sold, price, cost):\n    """Profit in cents."""'
+    system = make_messages("make profit", contract=contract)[0].content
+    assert "write them with exactly these names and arguments:\n```python\ndef profit(" in system
+    assert system.rstrip().endswith("```")

@@ -39,6 +39,9 @@ while True:
         break
     day, kind, amount = line.split()
     ledger.append({"day": day, "kind": kind, "amount": int(amount)})
+with open("report.csv", "w") as f:
+    for entry in ledger:
+        f.write(f"{entry['day']},{entry['kind']},{entry['amount']}\n")
 money_in, money_out = totals(ledger)
 print("Money in: ", dollars(money_in))
 print("Money out:", dollars(money_out))

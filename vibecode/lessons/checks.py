@@ -1,7 +1,8 @@
 """Run a step's checks on the child's program and word what happened, kindly and specifically.
 
 Shape checks look at the program's text here (no running needed). Run checks each start the
-program in the sandbox with scripted answers. Call, property and market checks are batched into
+program in the sandbox with scripted answers; file checks do the same, then read the file the
+program saved in its own folder. Call, property and market checks are batched into
 ONE sandbox run per step: the harness (``harness.py``) loads the program and makes every call.
 """
 
@@ -12,7 +13,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from vibecode.lessons.market import describe as describe_market
 from vibecode.lessons.market import money
@@ -64,6 +65,8 @@ def _check_step(lesson: Lesson, step: Step, program: str, solution_source: str |
             outcomes[index] = shape_check(check, index + 1, program)
         elif check.kind == "run":
             outcomes[index] = run_check(check, index + 1, program)
+        elif check.kind == "file":
+            outcomes[index] = file_check(check, index + 1, program)
         else:
             harness_items.append((index, check))
     if harness_items:
@@ -205,28 +208,52 @@ def _limits(seconds: float):
     return Limits(wall_seconds=seconds, cpu_seconds=max(1.0, seconds))
 
 
-def run_check(check: Check, number: int, program: str) -> CheckOutcome:
+def _answers(check: Check) -> str:
+    """What the check types, as a child reads it: 20, 15, (an empty line)."""
+    if not check.input:
+        return "no answers"
+    return ", ".join(answer if answer.strip() else "(an empty line)" for answer in check.input)
+
+
+def _run_for_check(check: Check, number: int, program: str, *, looked_for: Callable[[Any], bool]):
+    """Run the program with the check's answers. Returns (result, None) or (None, a failed outcome)
+    for a run that took too long, stopped with a mistake, or wanted more answers than the check
+    gives (unless it already showed what the check looks for: ``looked_for``)."""
     from sandbox import Verdict, run_program
 
-    answers = ", ".join(check.input) if check.input else "no answers"
+    answers = _answers(check)
     result = run_program(program, list(check.input), limits=_limits(check.time_limit))
-    output = result.stdout or result.output or ""
     verdict = result.verdict
     if verdict in (Verdict.TOO_LONG, Verdict.TOO_MUCH_THINKING):
-        return _fail(check, number, f"Your program took longer than {check.time_limit:g} seconds.",
-                     "Maybe a loop never stops? Look at your while loops.")
+        return None, _fail(check, number, f"Your program took longer than {check.time_limit:g} seconds.",
+                           "Maybe a loop never stops? Look at your while loops.")
     if result.ran_out_of_input or verdict == Verdict.NEEDED_INPUT:
-        if not any(_found(p, output) for p in check.expect) or check.expect_not:
-            return _fail(check, number,
-                         f"Your program asked more questions than this check answers. The check typed: {answers}.",
-                         "Ask only the questions this step needs, in the order the step says.",
-                         expected=_expect_text(check))
+        if not looked_for(result):
+            return None, _fail(check, number,
+                               f"Your program asked more questions than this check answers. The check typed: {answers}.",
+                               "Ask only the questions this step needs, in the order the step says.",
+                               expected=_expect_text(check))
     elif not result.ok:
         where = f" on line {result.error_line}" if result.error_line else ""
         kind = f" ({result.error_type})" if result.error_type else ""
-        return _fail(check, number, f"When the check typed {answers}, your program stopped with a mistake{where}{kind}.",
-                     "Run it yourself with those answers to see what happens, or ask for help fixing it.",
-                     expected=_expect_text(check))
+        return None, _fail(check, number,
+                           f"When the check typed {answers}, your program stopped with a mistake{where}{kind}.",
+                           "Run it yourself with those answers to see what happens, or ask for help fixing it.",
+                           expected=_expect_text(check))
+    return result, None
+
+
+def run_check(check: Check, number: int, program: str) -> CheckOutcome:
+    answers = _answers(check)
+
+    def showed_it(result) -> bool:
+        out = result.stdout or result.output or ""
+        return any(_found(p, out) for p in check.expect) and not check.expect_not
+
+    result, failed = _run_for_check(check, number, program, looked_for=showed_it)
+    if failed:
+        return failed
+    output = result.stdout or result.output or ""
     missing = [p for p in check.expect if not _found(p, output)]
     unwanted = [p for p in check.expect_not if _found(p, output)]
     if missing or unwanted:
@@ -247,6 +274,8 @@ def _pattern_text(pattern: str) -> str:
 
 
 def _expect_text(check: Check) -> str:
+    if check.kind == "file":
+        return f"a file called {check.file}"
     return "to see " + ", ".join(_pattern_text(p) for p in check.expect) if check.expect else ""
 
 
@@ -257,6 +286,96 @@ def _last_lines(output: str, count: int = 4) -> str:
     shown = lines[-count:]
     prefix = "… " if len(lines) > count else ""
     return prefix + " / ".join(shown)
+
+
+# ---------------------------------------------------------------------------------------
+# file checks: run the program, then read the file it saved in its own folder
+# ---------------------------------------------------------------------------------------
+def _saved_file(result, name: str) -> str | None:
+    data = (getattr(result, "files", None) or {}).get(name)
+    return None if data is None else data.decode("utf-8", errors="replace")
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    """The file read as CSV: cells without outer spaces, empty lines left out."""
+    import csv
+    import io
+
+    rows = []
+    for row in csv.reader(io.StringIO(text)):
+        cells = [cell.strip() for cell in row]
+        if any(cells):
+            rows.append(cells)
+    return rows
+
+
+def _row_text(row: list[str]) -> str:
+    return ",".join(row)
+
+
+def _same_row(expected: list[str], got: list[str]) -> bool:
+    return len(expected) == len(got) and all(e.strip().lower() == g.lower() for e, g in zip(expected, got))
+
+
+_NEW_LINES = "Write one line per entry, with a new line (\\n) at the end of each."
+
+
+def rows_problem(expected: list[list[str]], got: list[list[str]]) -> tuple[str, str] | None:
+    """None when the file holds exactly the expected rows in order (one heading line on top is
+    fine, like day,kind,amount); else (what is wrong, what to try), in plain words."""
+    if len(got) == len(expected) + 1 and not any(_same_row(row, got[0]) for row in expected):
+        got = got[1:]  # a heading line
+    for index, row in enumerate(expected):
+        if index >= len(got):
+            count = f"{len(got)} line{'s' if len(got) != 1 else ''}" if got else "no lines"
+            return f"The file has {count}, but line {index + 1} should be {_row_text(row)}.", _NEW_LINES
+        if not _same_row(row, got[index]):
+            advice = ("Compare the two lines part by part: the same parts, in the same order, "
+                      "with commas between them.")
+            if len(got[index]) > len(row) and len(got) < len(expected):
+                advice = _NEW_LINES
+            return f"Line {index + 1} of the file is {_row_text(got[index])}, but it should be {_row_text(row)}.", advice
+    if len(got) > len(expected):
+        extra = len(got) - len(expected)
+        return (f"The file has {extra} line{'s' if extra != 1 else ''} too many, starting with "
+                f"{_row_text(got[len(expected)])}.", "Write each entry once, and nothing else.")
+    return None
+
+
+def file_check(check: Check, number: int, program: str) -> CheckOutcome:
+    answers = _answers(check)
+    name = check.file
+    result, failed = _run_for_check(check, number, program,
+                                    looked_for=lambda r: _saved_file(r, name) is not None)
+    if failed:
+        return failed
+    text = _saved_file(result, name)
+    if text is None:
+        others = sorted(n for n in (getattr(result, "files", None) or {}) if n != "main.py")
+        happened = f"The check typed {answers}, but your program did not save a file called {name}."
+        if others:
+            happened += f" It saved {', '.join(others[:3])}."
+        return _fail(check, number, happened,
+                     f'Save it with: with open("{name}", "w") as f:  — and check the name is exactly {name}.',
+                     expected=f"a file called {name}")
+    missing = [p for p in check.expect if not _found(p, text)]
+    unwanted = [p for p in check.expect_not if _found(p, text)]
+    shown = _last_lines(text) or "nothing (it is empty)"
+    if missing:
+        return _fail(check, number, f"The check typed {answers}. {name} has: {shown}",
+                     f"Look closely at what your program writes into {name}.",
+                     expected=f"{name} to have " + ", ".join(_pattern_text(p) for p in missing))
+    if unwanted:
+        return _fail(check, number, f"The check typed {answers}. {name} has: {shown}",
+                     f"Your program writes something into {name} that this step should not have.",
+                     expected=f"{name} not to have " + ", ".join(_pattern_text(p) for p in unwanted))
+    if check.rows:
+        problem = rows_problem(check.rows, csv_rows(text))
+        if problem:
+            return _fail(check, number, f"The check typed {answers}. {problem[0]}", problem[1],
+                         expected=f"{name} with the lines " + " / ".join(_row_text(r) for r in check.rows))
+    lines = len(csv_rows(text))
+    return _pass(check, number, f"With the answers {answers}, your program saved {name} ({lines} line{'s' if lines != 1 else ''}) with what was needed.")
 
 
 # ---------------------------------------------------------------------------------------

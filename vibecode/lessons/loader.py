@@ -36,7 +36,7 @@ DEFAULT_SOLUTION = "solution.py"
 
 LESSON_KEYS = {
     "title", "ages", "concept", "python_ideas", "summary", "extension", "contract", "solution",
-    "steps", "order", "time_limit",
+    "steps", "order", "time_limit", "allow_files",
 }
 STEP_KEYS = {"title", "text", "idea", "hints", "checks"}
 COMMON_CHECK_KEYS = {"kind", "name", "feedback", "time_limit"}
@@ -46,6 +46,7 @@ CHECK_KEYS = {
     "property": COMMON_CHECK_KEYS | {"function", "inputs", "keep", "trials", "seed"} | set(PROPERTY_RULES),
     "shape": COMMON_CHECK_KEYS | {"uses", "avoids", "not_literals", "defines"},
     "market": COMMON_CHECK_KEYS | {"market"},
+    "file": COMMON_CHECK_KEYS | {"input", "file", "expect", "expect_not", "rows"},
 }
 CASE_KEYS = {"args", "expect", "expect_none", "prints", "why"}
 MARKET_KEYS = {
@@ -137,6 +138,7 @@ class _Reader:
         summary = self.get(data, root, "summary", str, default="")
         extension = self.get(data, root, "extension", str, default="")
         order = self.get(data, root, "order", int, default=0)
+        allow_files = self.get(data, root, "allow_files", bool, default=False)
         default_limit = float(self.get(data, root, "time_limit", (int, float), default=3.0))
         contract = self.contract(data)
         solution_file = self.solution(data, folder)
@@ -148,10 +150,17 @@ class _Reader:
             for index, raw in enumerate(steps_raw)
             if self._is_table(raw, ("steps", index), "step")
         ]
+        if not allow_files:
+            for index, step in enumerate(steps):
+                for ci, check in enumerate(step.checks):
+                    if check.kind == "file":
+                        self.problem(("steps", index, "checks", ci),
+                                     "this file check needs the program to save a file, so the lesson must allow it: "
+                                     "add the line  allow_files = true  at the top of lesson.toml.")
         return Lesson(
             id=folder.name, title=title, ages=ages, concept=concept, python_ideas=ideas, steps=steps,
             folder=folder, file=self.file, summary=summary, extension=extension, contract=contract,
-            solution_file=solution_file, order=order,
+            solution_file=solution_file, order=order, allow_files=allow_files,
         )
 
     def _is_table(self, raw: Any, path: tuple, what: str) -> bool:
@@ -286,6 +295,26 @@ class _Reader:
         check.expect_not = self.text_list(raw, path, "expect_not")
         if not check.expect and not check.expect_not:
             self.problem(path, "this run check has nothing to look for. Add expect = [\"words the program should print\"].")
+
+    def _check_file(self, raw: dict, path: tuple, check: Check, contract: Contract | None) -> None:
+        check.input = [str(v) for v in self.get(raw, path, "input", list, default=[])]
+        name = self.get(raw, path, "file", str, required=True, default="", describe='"report.csv"')
+        if name and not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}", name):
+            self.problem(path + ("file",), f"file = \"{name}\" should be a plain file name like \"report.csv\" "
+                                           "(no folders: the program saves into its own folder).")
+        check.file = name
+        check.expect = self.text_list(raw, path, "expect")
+        check.expect_not = self.text_list(raw, path, "expect_not")
+        rows = self.get(raw, path, "rows", list, default=[])
+        for index, row in enumerate(rows):
+            if not isinstance(row, list) or not row or any(isinstance(c, (list, dict)) for c in row):
+                self.problem(path + ("rows",), f"row {index + 1} of rows should be a list of cells, like [\"Mon\", \"in\", 500].")
+                rows = []
+                break
+        check.rows = [[_cell_text(c) for c in row] for row in rows]
+        if not (check.expect or check.expect_not or check.rows):
+            self.problem(path, "this file check has nothing to look for. Add expect = [\"words in the file\"] "
+                               "or rows = [[\"Mon\", \"in\", 500]].")
 
     def _check_call(self, raw: dict, path: tuple, check: Check, contract: Contract | None) -> None:
         function = self._function(raw, path, check, contract)
@@ -468,6 +497,11 @@ class _Reader:
             if key in market and (not isinstance(market[key], int) or isinstance(market[key], bool)):
                 self.problem(mpath + (key,), f"{key} should be a whole number (money is in cents).")
         check.market = dict(market)
+
+
+def _cell_text(value: Any) -> str:
+    """A CSV cell as the file would hold it: 500 -> "500", true -> "True"."""
+    return value if isinstance(value, str) else str(value)
 
 
 def _field_name(path: tuple) -> str:

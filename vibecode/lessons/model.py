@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 # Check kinds a teacher can write.
-CHECK_KINDS = ("run", "call", "property", "shape", "market")
+CHECK_KINDS = ("run", "call", "property", "shape", "market", "file")
 
 # Words a "shape" check understands in ``uses = [...]``: word -> what a child reads.
 SHAPE_WORDS: dict[str, str] = {
@@ -89,10 +89,13 @@ class Check:
     line: int | None = None
     feedback: str = ""  # the teacher's own words, shown when the check does not pass
     time_limit: float = 3.0
-    # run
+    # run (and file: the same run, then ``expect`` looks in the saved file instead of the screen)
     input: list[str] = field(default_factory=list)
     expect: list[str] = field(default_factory=list)
     expect_not: list[str] = field(default_factory=list)
+    # file
+    file: str = ""  # the file the program saves in its own folder, e.g. "report.csv"
+    rows: list[list[str]] = field(default_factory=list)  # the file read as CSV has exactly these rows
     # call / property / market
     function: str = ""
     cases: list[CallCase] = field(default_factory=list)
@@ -120,6 +123,16 @@ class Step:
     checks: list[Check] = field(default_factory=list)
     line: int | None = None
 
+    @property
+    def trial_inputs(self) -> list[str] | None:
+        """Answers for the model's trial run of a program made for this step: the first run or
+        file check's answers (the program is then tried the way the step will check it), or None
+        (the pipeline's generic answers) when no check types anything."""
+        for check in self.checks:
+            if check.kind in ("run", "file") and check.input:
+                return list(check.input)
+        return None
+
 
 @dataclass
 class Lesson:
@@ -136,6 +149,7 @@ class Lesson:
     contract: Contract | None = None
     solution_file: Path | None = None
     order: int = 0
+    allow_files: bool = False  # the program may save and read files in its own folder (file checks need it)
 
     @property
     def contract_text(self) -> str | None:

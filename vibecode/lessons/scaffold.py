@@ -23,6 +23,8 @@ summary = "Work out how much a cake stall earns."
 extension = "Make it also say which cake made the most money."
 # Where to put this lesson in the list (smaller comes first). Optional.
 order = 100
+# Set allow_files = true if the program should save a file (a "file" check reads it). Optional.
+# allow_files = true
 
 # The functions the program must have. The model is told to write exactly these, so the
 # checks can call them. Write each one as Python: def name(arguments): and a """description""".
@@ -101,6 +103,14 @@ input = ["10", "150"]
 expect = ["15.00"]
 # Seconds the program may take (optional, 3 if not given).
 time_limit = 3
+
+# A file check runs the program like a run check, then reads the file it saved
+# (it needs allow_files = true at the top). rows reads the file as CSV, one list per line:
+# [[steps.checks]]
+# kind = "file"
+# input = ["10", "150"]
+# file = "sales.csv"
+# rows = [["cakes", 10], ["money", 1500]]
 
 # A market-day check runs the business through simulated days and tells its story:
 # [[steps.checks]]

@@ -256,7 +256,8 @@ class Maker:
         for number in range(1, self.max_attempts + 1):
             if self._cancel.is_set():
                 raise Cancelled
-            kind = first_kind if number == 1 else self._retry_kind(attempts[-1], number)
+            kind = first_kind if number == 1 else self._retry_kind(
+                attempts[-1], number, change=bool(request.current_program))
             messages, options = self._plan(kind, number, base, attempts, inputs)
             if request.current_program or kind == "repair":
                 options = dataclasses.replace(options, prompt_lookup=PROMPT_LOOKUP)
@@ -292,12 +293,19 @@ class Maker:
         result.attempt_log = records
         return result
 
-    def _retry_kind(self, last: _Attempt, number: int) -> str:
+    def _retry_kind(self, last: _Attempt, number: int, change: bool = False) -> str:
         if self.retry in ("fresh", "repair"):
             return self.retry
         # mixed: a runtime error has a precise message the model can act on; no code, a cut-off
         # or repeating answer, or a syntax error is better answered by a new sample
         if last.program and last.trial is not None and not last.trial_ok and number == 2:
+            return "repair"
+        if change and number == 2 and _only_prose(last.answer):
+            # A change request answered with a complete description and no program: the real 1.5B
+            # does this to most lesson change requests (lesson_with_model.py, lesson 01 steps 3-4),
+            # greedy and sampled alike. Asking for the program in a follow-up turn got it back in
+            # 2 of 2 tries; a new program is better served by a fresh sample (the follow-up
+            # turn there returned the few-shot example instead).
             return "repair"
         return "fresh"
 
@@ -406,6 +414,12 @@ class Maker:
 
 
 # -------------------------------------------------------------------- module helpers
+def _only_prose(answer: str) -> bool:
+    """An answer of words only: no code at all, not cut off, not a loop."""
+    text = answer.strip()
+    return bool(text) and "```" not in text and not repeating(text) and split_answer(text)[1] is None
+
+
 def _emitter(on_event: EventSink):
     def emit(event: MakeEvent) -> None:
         if on_event is None:

@@ -3,6 +3,8 @@ prefill time before the first word appears."""
 
 from __future__ import annotations
 
+import ast
+
 from vibecode.lm.base import ChatMessage
 
 from .fewshot import Example, pick_examples
@@ -41,10 +43,27 @@ def example_turns(examples: list[Example]) -> list[ChatMessage]:
     return turns
 
 
+# A lesson's contract (Python def lines with docstrings) is shown as code to WRITE. Given as a bare
+# "The lesson asks for this: def profit(...): ..." line, the real 1.5B took it for code to explain and
+# answered lesson 01 step 1 with a description and no program (3 of 3 greedy runs); with this wording
+# and a code block, it wrote the function at once (lessons engineer, lesson_with_model.py probes).
+CONTRACT_INTRO = "The lesson's checks call these functions, so write them with exactly these names and arguments:"
+
+
+def contract_text(contract: str) -> str:
+    try:
+        is_code = any(isinstance(n, ast.FunctionDef) for n in ast.parse(contract.strip()).body)
+    except SyntaxError:
+        is_code = False
+    if is_code:
+        return f"\n{CONTRACT_INTRO}\n{fence(contract.strip())}"
+    return f"\nThe lesson asks for this: {contract.strip()}"
+
+
 def system_prompt(contract: str | None, allow_files: bool) -> str:
     text = SYSTEM + (SYSTEM_FILES if allow_files else "")
     if contract:
-        text += f"\nThe lesson asks for this: {contract.strip()}"
+        text += contract_text(contract)
     return text
 
 

@@ -46,11 +46,14 @@ class BuildScreen(ModelJobs, RunJobs, Screen):
         Binding("f8", "transcript", "Transcript", show=False),
     ]
 
-    def __init__(self, project_id: Any, first_idea: str | None = None, contract: str | None = None) -> None:
+    def __init__(self, project_id: Any, first_idea: str | None = None, contract: str | None = None,
+                 allow_files: bool = False, trial_inputs: list[str] | None = None) -> None:
         super().__init__()
         self.project_id = project_id
         self.first_idea = first_idea
         self.contract = contract  # a lesson's functions the program must have (from LessonScreen)
+        self.allow_files = allow_files  # the lesson lets the program save files in its own folder
+        self.trial_inputs = trial_inputs  # the lesson step's answers for the model's trial run
         self.saved_program = ""
         self.run_handle: Any = None
         self.last_result: Any = None

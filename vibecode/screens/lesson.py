@@ -293,7 +293,8 @@ class LessonScreen(Screen):
             self.project_id = project.id
         from vibecode.screens.build import BuildScreen
 
-        self.app.push_screen(BuildScreen(self.project_id, first_idea=idea, contract=self.lesson.contract_text))
+        self.app.push_screen(BuildScreen(self.project_id, first_idea=idea, contract=self.lesson.contract_text,
+                                         allow_files=self.lesson.allow_files, trial_inputs=self.step.trial_inputs))
 
     # -- actions ---------------------------------------------------------------------------
     @on(Button.Pressed, "#use-idea")

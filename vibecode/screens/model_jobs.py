@@ -158,7 +158,8 @@ class ModelJobs:
                 from vibecode.make import MakeRequest
 
                 request = MakeRequest(idea=job.idea, current_program=job.program or None,
-                                      conversation=job.conversation, contract=self.contract)
+                                      conversation=job.conversation, contract=self.contract,
+                                      allow_files=self.allow_files, trial_inputs=self.trial_inputs)
                 outcome = maker.make(request, self._on_event)
             elif job.kind == "fix":
                 outcome = maker.repair(job.program, job.run_result, self._on_event)
