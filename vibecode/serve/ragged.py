@@ -1,0 +1,88 @@
+"""One forward pass for several sequences of different lengths, with no padding: the class server's step.
+
+The linear layers (where a CPU step spends its time reading weights) see every sequence's new tokens as rows
+of one matrix, so the weights are read once for the whole class. Attention is done sequence by sequence,
+each against its own KV cache (a transformers ``DynamicCache``, as ``generate`` uses), with transformers' own
+SDPA function. Nothing is padded and no sequence sees another's tokens, so every row gets the same numbers
+it would get alone (vibecode's kernels give the same sums for a row whatever the batch size): a greedy
+answer is the same text as the single-child engine's.
+
+The model keeps its ordinary transformers code; we only register an attention function ("vibecode_ragged")
+that finds the per-sequence layout in the forward call's keyword arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from transformers import AttentionInterface, DynamicCache
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+ATTENTION = "vibecode_ragged"
+
+
+@dataclass
+class Piece:
+    """One sequence's part of a step: its new tokens and the cache they are appended to."""
+
+    tokens: list[int]
+    start: int  # position of the first new token (= tokens already in the cache)
+    cache: DynamicCache
+
+
+@dataclass
+class Layout:
+    """Where each sequence's tokens sit in the step's single row of tokens."""
+
+    pieces: list[Piece]
+    bounds: list[tuple[int, int]]
+
+
+def _ragged_attention(module, query, key, value, attention_mask, dropout=0.0, scaling=None, **kwargs):
+    layout: Layout | None = kwargs.pop("vibecode_layout", None)
+    if layout is None:  # an ordinary call (not from step()): plain SDPA
+        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
+                                      **kwargs)
+    outputs = []
+    for piece, (begin, end) in zip(layout.pieces, layout.bounds):
+        keys, values = piece.cache.update(key[:, :, begin:end], value[:, :, begin:end], module.layer_idx)
+        out, _ = sdpa_attention_forward(module, query[:, :, begin:end], keys, values, None, dropout=0.0,
+                                        scaling=scaling)
+        outputs.append(out)
+    return torch.cat(outputs, dim=1) if len(outputs) > 1 else outputs[0], None
+
+
+AttentionInterface.register(ATTENTION, _ragged_attention)
+
+
+def new_cache(model) -> DynamicCache:
+    return DynamicCache(config=model.config)
+
+
+def use_ragged_attention(model) -> None:
+    """Switch the model to the ragged attention (the model is the class server's only)."""
+    model.set_attn_implementation(ATTENTION)
+
+
+@torch.inference_mode()
+def step(model, pieces: list[Piece]) -> torch.Tensor:
+    """Run the model on every piece's new tokens at once; returns the float32 logits of each piece's last
+    token, shape [len(pieces), vocabulary]."""
+    ids: list[int] = []
+    positions: list[int] = []
+    bounds: list[tuple[int, int]] = []
+    for piece in pieces:
+        bounds.append((len(ids), len(ids) + len(piece.tokens)))
+        ids.extend(piece.tokens)
+        positions.extend(range(piece.start, piece.start + len(piece.tokens)))
+    layout = Layout(pieces, bounds)
+    hidden = model.model(
+        input_ids=torch.tensor([ids], dtype=torch.long),
+        position_ids=torch.tensor([positions], dtype=torch.long),
+        use_cache=False,
+        vibecode_layout=layout,
+    ).last_hidden_state
+    last = torch.tensor([end - 1 for _, end in bounds], dtype=torch.long)
+    rows = hidden.index_select(1, last)  # [1, pieces, hidden]
+    return model.lm_head(rows)[0].to(torch.float32)
