@@ -11,6 +11,8 @@ the same too; and a child who goes away stops costing the class anything.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -18,6 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 
 from vibecode.lm.base import ChatMessage, GenerateOptions
@@ -204,3 +207,51 @@ def test_a_child_who_leaves_stops_costing_anything(class_server):
     time.sleep(1.0)
     assert _status(class_server)["tokens"] == tokens, "no more work on the answer of a child who left"
     assert status["tokens"] - before["tokens"] < 200
+
+
+def _model_servers() -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            if "vibecode.serve.model_server" in (proc.info["cmdline"] or []) and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+        except psutil.Error:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "killed"])
+def test_vibecode_serve_leaves_no_model_server_behind(quantized_folder, how):
+    """The real command with the real engine: Ctrl+C (or SIGKILL, when no clean-up code runs) ends the
+    model server too."""
+    port = free_port()
+    serve = subprocess.Popen([sys.executable, "-m", "vibecode", "serve", "--port", str(port), "--model", "tiny"],
+                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            mine = [p for p in _model_servers() if serve.pid in [a.pid for a in p.parents()]]
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+                    break
+            except OSError:
+                pass
+            assert serve.poll() is None and time.monotonic() < deadline, serve.stdout.read()
+            time.sleep(0.3)
+        assert len(mine) == 1, "vibecode serve started its own model server"
+        server_pid = mine[0].pid
+        if how == "ctrl-c":
+            serve.send_signal(signal.SIGINT)
+            assert serve.wait(timeout=60) == 0
+            output = serve.stdout.read()
+            assert "vibecode's engine" in output and "Stopped" in output
+        else:
+            os.kill(serve.pid, signal.SIGKILL)
+            serve.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while psutil.pid_exists(server_pid) and psutil.Process(server_pid).status() != psutil.STATUS_ZOMBIE:
+            assert time.monotonic() < deadline, "the model server outlived vibecode serve"
+            time.sleep(0.1)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
