@@ -84,7 +84,7 @@ class Job:
     ids: list[int] = field(default_factory=list)  # prompt + answer so far (what the repetition penalty sees)
     generated: int = 0
     finish: str | None = None
-    cache: object | None = None  # the answer's own KV cache (a DynamicCache) while it is in progress
+    cache: ragged.SequenceCache | None = None  # the answer's own KV cache while it is in progress
     tracker: _Tracker | None = None  # turns tokens into text and applies the stop rules, as the local engine does
     processors: LogitsProcessorList | None = None
     generator: torch.Generator | None = None  # sampling only: the answer's own random numbers (its seed)
@@ -204,7 +204,7 @@ class Batcher:
         if job.cancel.is_set():
             self._end(job, CANCELLED)
             return
-        job.cache = ragged.new_cache(self.model)
+        job.cache = ragged.new_cache(self.model, len(job.prompt_ids) + max(1, int(job.options.max_new_tokens)))
         job.ids = list(job.prompt_ids)
         job.tracker = _Tracker(self.tokenizer, job.options, lambda chunk: job.tell(Event(text=chunk)), job.created)
         job.tracker.saw_prompt = True  # we hand the tracker answer tokens only

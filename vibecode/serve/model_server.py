@@ -164,22 +164,25 @@ class ModelServer:
         response = web.StreamResponse(status=200, headers={"content-type": "text/event-stream",
                                                            "cache-control": "no-cache"})
         await response.prepare(request)
-        await response.write(self._chunk(answer_id, {"role": "assistant", "content": ""}))
-        while True:
-            event = await events.get()
-            if event.text:
-                await response.write(self._chunk(answer_id, {"content": event.text}))
-            if event.finish is None:
-                continue
-            if event.finish == ERROR:
-                error = {"error": {"message": "The class model had a problem with this answer.",
-                                   "type": "server_error", "details": event.error[:500]}}
-                await response.write(f"data: {json.dumps(error)}\n\n".encode())
-            elif event.finish != CANCELLED:
-                await response.write(self._chunk(answer_id, {}, FINISH_REASONS.get(event.finish, "stop"),
-                                                 _usage(event)))
-            await response.write(b"data: [DONE]\n\n")
-            await response.write_eof()
+        try:
+            await response.write(self._chunk(answer_id, {"role": "assistant", "content": ""}))
+            while True:
+                event = await events.get()
+                if event.text:
+                    await response.write(self._chunk(answer_id, {"content": event.text}))
+                if event.finish is None:
+                    continue
+                if event.finish == ERROR:
+                    error = {"error": {"message": "The class model had a problem with this answer.",
+                                       "type": "server_error", "details": event.error[:500]}}
+                    await response.write(f"data: {json.dumps(error)}\n\n".encode())
+                elif event.finish != CANCELLED:
+                    await response.write(self._chunk(answer_id, {}, FINISH_REASONS.get(event.finish, "stop"),
+                                                     _usage(event)))
+                await response.write(b"data: [DONE]\n\n")
+                await response.write_eof()
+                return response
+        except ConnectionResetError:  # the child went away (often right after the last words: that is fine)
             return response
 
     async def _whole(self, events: asyncio.Queue[Event], answer_id: str) -> web.Response:
