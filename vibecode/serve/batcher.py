@@ -183,11 +183,16 @@ class Batcher:
                     break
                 joining = self._waiting.popleft() if self._waiting and len(self._active) < self.max_batch else None
             started = time.monotonic()
-            self._drop_cancelled()
-            if joining is not None:
-                self._prefill(joining)
-            if self._active:
-                self._decode()
+            try:
+                self._drop_cancelled()
+                if joining is not None:
+                    self._prefill(joining)
+                if self._active:
+                    self._decode()
+            except Exception as exc:  # noqa: BLE001 - the loop must go on for the next children
+                log.exception("batch step failed")
+                for job in [job for job in (joining, *self._active) if job is not None]:
+                    self._end(job, ERROR, str(exc))
             self._busy += time.monotonic() - started
         for job in [*self._active, *self._waiting]:
             self._end(job, CANCELLED)
@@ -265,8 +270,9 @@ class Batcher:
         if job.done:
             return
         job.finish = finish
-        if finish in (STOP, LENGTH) and job.tracker is not None:
-            job.tracker.end()  # the held-back tail, if any
+        if finish in (STOP, LENGTH):
+            if job.tracker is not None:
+                job.tracker.end()  # the held-back tail, if any
             self._counts["finished"] += 1
         elif finish == CANCELLED:
             self._counts["cancelled"] += 1
