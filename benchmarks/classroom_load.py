@@ -1,7 +1,8 @@
 """Classroom load check (a benchmark, not a test): N simulated children share one model server.
 
-Starts what ``vibecode serve`` starts (the shared ``transformers serve --continuous-batching`` engine and the
-fair class line in front of it; or uses ``--model-url``), then for N = 1, 4 and 10 children at once each child
+Starts what ``vibecode serve`` starts (the shared model server: vibecode's own batching engine by default,
+or ``--engine transformers`` for ``transformers serve --continuous-batching``; and the fair class line in
+front of it; or uses ``--model-url``), then for N = 1, 4 and 10 children at once each child
 makes a program through the class line with the app's own HttpBackend and the real Maker pipeline (idea ->
 program -> checks -> trial run) and then runs it in the sandbox with scripted answers for input().
 
@@ -10,6 +11,7 @@ failures, the longest wait for a turn and the model server's peak memory (RSS of
 
     python benchmarks/classroom_load.py                      # tiny model, N = 1, 4, 10
     python benchmarks/classroom_load.py --model qwen-0.5b --children 1,4
+    python benchmarks/classroom_load.py --engine transformers              # the float32 fallback, to compare
     python benchmarks/classroom_load.py --model-url http://gpu-server:8000/v1 --model-name Qwen/...
 """
 
@@ -159,13 +161,15 @@ def main() -> int:
     parser.add_argument("--max-tokens", type=int, default=400, help="new tokens per answer (default 400)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--no-batching", action="store_true", help="engine without continuous batching")
+    parser.add_argument("--engine", choices=("auto", "vibecode", "transformers"), default="auto",
+                        help="which model server to start (default: as vibecode serve chooses)")
     parser.add_argument("--server-only", action="store_true",
                         help="each child streams one answer of --max-tokens (no pipeline, no sandbox run)")
     args = parser.parse_args()
 
     sizes = [int(x) for x in args.children.split(",") if x.strip()]
     config = RoomConfig(port=free_port(), model=args.model, model_url=args.model_url, model_name=args.model_name,
-                        max_active=args.max_active, batching=not args.no_batching)
+                        max_active=args.max_active, batching=not args.no_batching, engine=args.engine)
     loop = asyncio.new_event_loop()
     room = ClassRoom(config, say=lambda text: print(f"  [serve] {text}", flush=True) if text else None)
     loop.run_until_complete(room.start())
@@ -173,7 +177,8 @@ def main() -> int:
     thread.start()
     figures = []
     try:
-        print(f"\nmodel: {args.model_url or args.model}   batching: {not args.no_batching}   max active: {args.max_active}   "
+        engine = room.engine.engine if room.engine else "(given URL)"
+        print(f"\nmodel: {args.model_url or args.model}   engine: {engine}   batching: {not args.no_batching}   max active: {args.max_active}   "
               f"max new tokens: {args.max_tokens}   {'server only' if args.server_only else 'make + run'}   cpus: {os.cpu_count()}   load avg: {os.getloadavg()[0]:.1f}")
         header = (f"{'N':>3} {'TTFT p50':>9} {'p95':>7} {'program p50':>12} {'p95':>7} {'agg tok/s':>10} "
                   f"{'ok':>5} {'fail':>5} {'max wait':>9} {'peak MB':>8} {'wall s':>7}")
@@ -205,7 +210,8 @@ def main() -> int:
         asyncio.run_coroutine_threadsafe(room.stop(), loop).result(timeout=120)
         loop.call_soon_threadsafe(loop.stop)
     if args.json:
-        args.json.write_text(json.dumps({"model": args.model_url or args.model, "rounds": figures}, indent=1))
+        args.json.write_text(json.dumps({"model": args.model_url or args.model, "engine": args.engine,
+                                         "rounds": figures}, indent=1))
     return 0
 
 

@@ -34,6 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-batching", action="store_true",
                         help="answer one child after another instead of batching (try it if this computer is "
                              "also busy with other heavy work: batching needs the CPU to itself)")
+    parser.add_argument("--engine", choices=("auto", "vibecode", "transformers"), default="auto",
+                        help="the model server to start: vibecode's own (quantized weights, the default where "
+                             "this computer can run them) or transformers serve (float32, needs far more "
+                             "memory)")
     parser.set_defaults(func=_serve)
 
 
@@ -55,7 +59,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host, port=args.port, model=args.model or getattr(args, "app_model", None),
         model_url=args.model_url, model_name=args.model_name, api_key=args.api_key,
         max_active=args.max_active, class_code=args.code, require_code=True if args.require_code else None,
-        threads=args.threads, batching=not args.no_batching,
+        threads=args.threads, batching=not args.no_batching, engine=args.engine,
     )
 
     def say(text: str) -> None:

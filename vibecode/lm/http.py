@@ -5,6 +5,11 @@ standard library (no new dependency). Works with ``transformers serve`` and any 
 ``cancel()`` closes the connection, which also tells the server to stop. The answer is cut after the first
 closed Python block exactly like the local engine does.
 
+vibecode's own settings that the OpenAI API has no field for (the repetition penalty, and "stop right after
+the first closed Python block") go in an ``X-Vibecode-Options`` JSON header: vibecode's class server applies
+them, so the answer is the same as on this computer, and other servers ignore the header (``transformers
+serve`` refuses unknown fields in the body).
+
 Spec: ``http://host:port/v1`` or ``http://host:port/v1#model-name`` (the model name is only sent when
 given: a server that serves one model needs none, and ``transformers serve`` rejects any other name).
 """
@@ -32,6 +37,7 @@ from vibecode.lm.textstop import StopScanner
 
 UNREACHABLE = "The class computer isn't answering. Ask your teacher to check it."
 SERVER_TROUBLE = "The class computer had a problem with this question. Try again, or ask your teacher to check it."
+OPTIONS_HEADER = "X-Vibecode-Options"  # vibecode's own settings, as JSON (see above)
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 600.0  # a busy class server may take long before the first word
 
@@ -71,8 +77,11 @@ class HttpBackend(Backend):
         kind = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
         return kind(self.host, self.port, timeout=timeout)
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, options: GenerateOptions | None = None) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+        if options is not None:
+            headers[OPTIONS_HEADER] = json.dumps({"repetition_penalty": float(options.repetition_penalty or 1.0),
+                                                  "stop_at_code_end": bool(options.stop_at_code_end)})
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         return headers
@@ -118,7 +127,7 @@ class HttpBackend(Backend):
             self._conn = conn
         try:
             try:
-                conn.request("POST", self.base_path + "/chat/completions", json.dumps(body), self._headers())
+                conn.request("POST", self.base_path + "/chat/completions", json.dumps(body), self._headers(options))
                 if conn.sock is not None:
                     conn.sock.settimeout(READ_TIMEOUT)
                 response = conn.getresponse()

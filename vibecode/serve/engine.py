@@ -1,12 +1,19 @@
-"""The shared model server: an existing OpenAI-compatible engine, started and watched by ``vibecode serve``.
+"""The shared model server, started and watched by ``vibecode serve`` (or a URL to an existing one).
 
-We use ``transformers serve --continuous-batching`` (transformers' own FastAPI/uvicorn server). On a CPU a
-decode step costs about the same for one sequence as for several, because it is bound by reading the weights;
-continuous batching puts every waiting child's next token into the same step, so ten children cost far less
-than ten times one child (measured on a quiet 2-core machine: 4 children in the time of 1). When the CPU is
-also busy with other heavy work, batching loses its edge (measured: slower than one-at-a-time), so
-``vibecode serve --no-batching`` runs the engine without it. It loads the same converted safetensors folder the
-app's own engine uses, offline.
+Two engines, both OpenAI-compatible and both batching (continuous batching: every child's next token goes
+into the same step, so ten children cost far less than ten times one child, because a CPU step is bound by
+reading the weights):
+
+- ``vibecode`` (the default where vibecode's kernels work): our own server, ``vibecode.serve.model_server``,
+  on the GGUF's own 4/6-bit weights (the quantized cache folder): about a fifth of the memory of float32
+  and several times the speed per step here, and the same greedy answers as the child's own computer
+  (``vibecode.serve.batcher``).
+- ``transformers`` (``vibecode serve --engine transformers``, and the fallback without the kernels):
+  ``transformers serve --continuous-batching`` (transformers' own FastAPI/uvicorn server) on the float32
+  folder. It loads 6.7 GB for the 1.5B model and applies no repetition penalty.
+
+When the CPU is also busy with other heavy work, batching loses its edge (measured with transformers: slower
+than one-at-a-time), so ``vibecode serve --no-batching`` answers one child after another.
 
 A school with a GPU server runs vLLM (``vllm serve MODEL``) instead and starts ``vibecode serve --model-url
 http://gpu-server:8000/v1``; then nothing is started here.
@@ -32,10 +39,12 @@ from pathlib import Path
 
 from vibecode import paths
 from vibecode.serve import procs
+from vibecode.serve.prepare import AUTO, PREFIX, VIBECODE, Prepared
 
 log = logging.getLogger("vibecode.serve")
 
 
+# transformers serve only:
 PAGE_TOKENS = 256  # transformers' continuous-batching page size (tokens per block)
 KV_TOKENS = 16384  # KV cache for the whole class: ~12 children x (600-token prompt + 700 new tokens)
 BATCH_TOKENS = 1024  # tokens per forward pass (long prompts are prefilled in chunks of this size)
@@ -51,24 +60,14 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def prepare_model_folder(spec: str | None) -> Path:
-    """The converted transformers folder for a model name (converting it the first time), via the engine's
-    cache. Runs in a child process so this server never holds torch in memory."""
-    code = (
-        "import sys\n"
-        "try:\n"
-        "    from vibecode.lm.sources import resolve_source\n"
-        "    from vibecode.lm.convert import ensure_cache\n"
-        "except ImportError:\n"
-        "    from vibecode.lm.engine import resolve_source, ensure_cache\n"
-        "src = resolve_source(sys.argv[1] or None)\n"
-        "path = src.path if src.kind == 'folder' else (ensure_cache(src) if src.kind != 'hub' else None)\n"
-        "print('FOLDER=' + str(path or src.hub_id))\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code, spec or ""], capture_output=True, text=True)
+def prepare_model_folder(spec: str | None, engine: str = AUTO) -> Prepared:
+    """Which engine to run and the model folder it loads (converting the model the first time), via the
+    engine's cache. Runs in a child process so this server never holds torch in memory."""
+    command = [sys.executable, "-m", "vibecode.serve.prepare", spec or "", engine]
+    result = subprocess.run(command, capture_output=True, text=True)
     for line in result.stdout.splitlines():
-        if line.startswith("FOLDER="):
-            return Path(line[len("FOLDER="):])
+        if line.startswith(PREFIX):
+            return Prepared(**json.loads(line[len(PREFIX):]))
     log.error("model preparation failed: %s", result.stderr[-4000:])
     raise EngineStartError("The model could not be made ready. Run 'vibecode model prepare' and look at the log.")
 
@@ -81,12 +80,16 @@ class EngineInfo:
 
 
 class EngineServer:
-    """Starts ``transformers serve`` for a model folder and keeps an eye on its memory."""
+    """Starts the model server (``engine``: vibecode's own, or ``transformers serve``) for a model folder and
+    keeps an eye on its memory."""
 
-    def __init__(self, folder: Path, *, port: int | None = None, continuous_batching: bool = True,
-                 threads: int | None = None, kv_tokens: int = KV_TOKENS, batch_tokens: int | None = BATCH_TOKENS,
+    def __init__(self, folder: Path, *, engine: str = VIBECODE, port: int | None = None,
+                 continuous_batching: bool = True, max_batch: int = 8, threads: int | None = None,
+                 kv_tokens: int = KV_TOKENS, batch_tokens: int | None = BATCH_TOKENS,
                  kv_memory_percent: float | None = None) -> None:
         self.folder = Path(folder)
+        self.engine = engine
+        self.max_batch = max_batch if continuous_batching else 1  # vibecode's engine: answers per step
         self.kv_tokens = kv_tokens
         self.batch_tokens = batch_tokens
         self.kv_memory_percent = kv_memory_percent  # instead of kv_tokens: a share of the free memory
@@ -110,6 +113,23 @@ class EngineServer:
                    HF_HUB_DISABLE_TELEMETRY="1", TOKENIZERS_PARALLELISM="false")
         if self.threads:
             env["OMP_NUM_THREADS"] = str(self.threads)
+        # As in the app's own model worker: spinning OpenMP threads steal the CPU the children's apps need.
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        command = self._command()
+        log.info("starting engine: %s", " ".join(command))
+        log_file = open(self.log_path, "ab")
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
+                                        env=env, start_new_session=True, preexec_fn=procs.die_with_parent)
+        log_file.close()
+        threading.Thread(target=self._watch_memory, name="engine-memory", daemon=True).start()
+        self._wait_ready(timeout)
+        return self.info
+
+    def _command(self) -> list[str]:
+        if self.engine == VIBECODE:
+            command = [sys.executable, "-m", "vibecode.serve.model_server", "--folder", str(self.folder),
+                       "--port", str(self.port), "--max-batch", str(self.max_batch)]
+            return command + (["--threads", str(self.threads)] if self.threads else [])
         exe = Path(sys.executable).with_name("transformers")
         command = [str(exe)] if exe.exists() else [sys.executable, "-m", "transformers.cli.transformers"]
         command += ["serve", str(self.folder), "--host", "127.0.0.1", "--port", str(self.port),
@@ -123,14 +143,7 @@ class EngineServer:
                 command += ["--cb-num-blocks", str(max(4, -(-self.kv_tokens // PAGE_TOKENS)))]
             if self.batch_tokens:
                 command += ["--cb-max-batch-tokens", str(self.batch_tokens)]
-        log.info("starting engine: %s", " ".join(command))
-        log_file = open(self.log_path, "ab")
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file,
-                                        env=env, start_new_session=True, preexec_fn=procs.die_with_parent)
-        log_file.close()
-        threading.Thread(target=self._watch_memory, name="engine-memory", daemon=True).start()
-        self._wait_ready(timeout)
-        return self.info
+        return command
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -148,7 +161,8 @@ class EngineServer:
         raise EngineStartError("The model server took too long to start.")
 
     def warm_up(self, max_tokens: int = 4) -> float:
-        """One small request: the first batch after start sets up the paged cache and is slow."""
+        """One small request: the first batch after start sets up transformers' paged cache and is slow
+        (vibecode's engine warmed up while loading; this checks the whole path once)."""
         started = time.monotonic()
         body = {"model": str(self.folder), "stream": False, "max_tokens": max_tokens,
                 "messages": [{"role": "user", "content": "Say hi."}]}

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 import aiohttp
 from aiohttp import web
 
+from vibecode.lm.http import OPTIONS_HEADER
 from vibecode.serve.fair import FairScheduler, Ticket
 
 log = logging.getLogger("vibecode.serve")
@@ -75,8 +76,10 @@ class ModelProxy:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=10))
         return self._session
 
-    def _headers(self) -> dict[str, str]:
+    def _headers(self, request: web.Request) -> dict[str, str]:
         headers = {"content-type": "application/json"}
+        if OPTIONS_HEADER in request.headers:  # vibecode's own settings: our engine reads them, others ignore them
+            headers[OPTIONS_HEADER] = request.headers[OPTIONS_HEADER]
         if self.config.api_key:
             headers["authorization"] = f"Bearer {self.config.api_key}"
         return headers
@@ -107,14 +110,14 @@ class ModelProxy:
         try:
             if body.get("stream"):
                 return await self._stream(request, body, ticket)
-            return await self._whole(body, ticket)
+            return await self._whole(request, body, ticket)
         finally:
             self.scheduler.release(ticket)
 
-    async def _whole(self, body: dict, ticket: Ticket) -> web.Response:
+    async def _whole(self, request: web.Request, body: dict, ticket: Ticket) -> web.Response:
         await self.scheduler.wait(ticket)
         try:
-            async with self.session.post(self._url(), json=body, headers=self._headers()) as upstream:
+            async with self.session.post(self._url(), json=body, headers=self._headers(request)) as upstream:
                 payload = await upstream.read()
                 return web.Response(body=payload, status=upstream.status,
                                     content_type=upstream.content_type or "application/json")
@@ -133,7 +136,7 @@ class ModelProxy:
                 while not await self.scheduler.wait(ticket, QUEUE_NOTE_SECONDS):
                     await self._note(response, ticket)
                 await self._note(response, ticket)
-            async with self.session.post(self._url(), json=body, headers=self._headers()) as upstream:
+            async with self.session.post(self._url(), json=body, headers=self._headers(request)) as upstream:
                 if upstream.status != 200:
                     text = (await upstream.text())[:500]
                     self.failures += 1

@@ -13,10 +13,12 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp import web
 
 from vibecode.serve.engine import EngineServer, EngineStartError, free_port, prepare_model_folder
+from vibecode.serve.prepare import AUTO, VIBECODE
 from vibecode.serve.gate import ClassGate, new_code, show_code
 from vibecode.serve.proxy import ModelProxy, ProxyConfig
 from vibecode.serve.web import ClassroomServer, app_argv
@@ -63,6 +65,7 @@ class RoomConfig:
     proxy_port: int | None = None
     threads: int | None = None
     batching: bool = True  # continuous batching at the engine (off: one answer after another)
+    engine: str = AUTO  # AUTO: vibecode's own server where its kernels work, else transformers serve
 
 
 class ClassRoom:
@@ -89,8 +92,10 @@ class ClassRoom:
             self.say(f"Using the class model server at {upstream}")
         else:
             self.say("Getting the model ready (the first time takes a minute or two)...")
-            folder = prepare_model_folder(config.model)
-            self.engine = EngineServer(folder, threads=config.threads, continuous_batching=config.batching)
+            prepared = prepare_model_folder(config.model, config.engine)
+            log.info("engine %s on %s (%s)", prepared.engine, prepared.folder, prepared.reason)
+            self.engine = EngineServer(Path(prepared.folder), engine=prepared.engine, threads=config.threads,
+                                       continuous_batching=config.batching, max_batch=config.max_active)
             self.say("Starting the shared model server...")
             info = self.engine.start()
             warm = self.engine.warm_up()
@@ -108,7 +113,8 @@ class ClassRoom:
         await asyncio.to_thread(self._start_engine)
         if self.proxy is not None:
             port = config.proxy_port or free_port()
-            await self._serve(self.proxy.make_app(), "127.0.0.1", port)
+            # a child's app that goes away cancels its request at once, so the engine stops on it
+            await self._serve(self.proxy.make_app(), "127.0.0.1", port, handler_cancellation=True)
             self.proxy_url = f"http://127.0.0.1:{port}"
         need_code = config.require_code if config.require_code is not None else not is_loopback(config.host)
         if need_code:
@@ -119,8 +125,8 @@ class ClassRoom:
         await self._serve(app, config.host, config.port)
         self._banner()
 
-    async def _serve(self, app: web.Application, host: str, port: int) -> None:
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    async def _serve(self, app: web.Application, host: str, port: int, handler_cancellation: bool = False) -> None:
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, handler_cancellation=handler_cancellation)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
@@ -146,7 +152,8 @@ class ClassRoom:
         if self.engine is not None:
             how = (f"batches up to {config.max_active} children at once" if config.batching
                    else "one answer at a time")
-            self.say(f"  Model server:   {self.engine.info.url} ({how})")
+            what = "vibecode's engine" if self.engine.engine == VIBECODE else "transformers serve"
+            self.say(f"  Model server:   {self.engine.info.url} ({what}, {how})")
         self.say("Press Ctrl+C to stop. Every child's work is saved on this computer.")
 
     # --- run and stop
