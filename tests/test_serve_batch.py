@@ -67,7 +67,7 @@ def test_batched_answers_are_the_single_child_engines_answers(quantized_folder):
     alone = []
     for idea, options in ASKS:
         pieces: list[str] = []
-        model.generate(_messages(idea), options, threading.Event(), pieces.append)
+        model.generate(_messages(idea), options, threading.Event(), lambda chunk, _tokens: pieces.append(chunk))
         alone.append("".join(pieces))
 
     batcher = Batcher(model.model, model.tokenizer, model._eos_ids(), max_batch=8)

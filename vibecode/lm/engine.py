@@ -54,7 +54,7 @@ class _Tracker(BaseStreamer):
     """Receives each new token from ``generate``, turns the answer so far into text, and hands out only
     the new part. Also decides when to stop (code block closed, stop string, cancel)."""
 
-    def __init__(self, tokenizer, options: GenerateOptions, emit: Callable[[str], None], t0: float) -> None:
+    def __init__(self, tokenizer, options: GenerateOptions, emit: Callable[[str, int], None], t0: float) -> None:
         self.tokenizer = tokenizer
         self.scanner = StopScanner(options.stop, options.stop_at_code_end)
         self.emit = emit

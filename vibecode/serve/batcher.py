@@ -211,7 +211,7 @@ class Batcher:
             return
         job.cache = ragged.new_cache(self.model, len(job.prompt_ids) + max(1, int(job.options.max_new_tokens)))
         job.ids = list(job.prompt_ids)
-        job.tracker = _Tracker(self.tokenizer, job.options, lambda chunk: job.tell(Event(text=chunk)), job.created)
+        job.tracker = _Tracker(self.tokenizer, job.options, lambda chunk, _tokens: job.tell(Event(text=chunk)), job.created)
         job.tracker.saw_prompt = True  # we hand the tracker answer tokens only
         job.processors = _processors(self.model, job.prompt_ids, job.options, self.eos_ids)
         if job.sampling:
