@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
 import threading
-import time
-import urllib.request
 
 import pytest
 
+from e2e.server_support import running_server
 from vibecode.lm import ChatMessage, EngineError, GenerateOptions, open_backend
 from vibecode.lm.http import UNREACHABLE, HttpBackend
 
@@ -31,36 +29,15 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def served_tiny(tiny_float32_folder, tmp_path_factory):
     """URL of `transformers serve` pinned to the tiny model's converted float32 folder."""
-    folder = tiny_float32_folder
     port = _free_port()
-    log = open(tmp_path_factory.mktemp("serve") / "serve.log", "wb")
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HUB_CACHE=str(tmp_path_factory.mktemp("hf-cache")))
     code = "import sys; from transformers.cli.transformers import main; sys.argv[0] = 'transformers'; main()"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", folder, "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
-    )
+    command = [sys.executable, "-c", code, "serve", tiny_float32_folder, "--host", "127.0.0.1", "--port", str(port),
+               "--device", "cpu"]
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as r:
-                    if json.load(r).get("status") == "ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("transformers serve did not start; see " + log.name)
-            time.sleep(0.5)
+    with running_server(command, url + "/health", tmp_path_factory.mktemp("serve") / "serve.log",
+                        ready=lambda body: json.loads(body).get("status") == "ok", timeout=240, env=env):
         yield url + "/v1"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_http_streams_from_real_server(served_tiny):

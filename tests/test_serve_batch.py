@@ -23,6 +23,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from e2e.server_support import running_server
 from vibecode.lm.base import ChatMessage, GenerateOptions
 from vibecode.lm.http import HttpBackend
 from vibecode.serve.engine import free_port
@@ -102,30 +103,12 @@ def test_batched_answers_are_the_single_child_engines_answers(quantized_folder):
 def class_server(quantized_folder, tmp_path_factory):
     """``python -m vibecode.serve.model_server`` on the tiny model, as ``vibecode serve`` starts it."""
     port = free_port()
-    log = open(tmp_path_factory.mktemp("model-server") / "server.log", "wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "vibecode.serve.model_server", "--folder", quantized_folder, "--port", str(port),
-         "--max-batch", "4"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    command = [sys.executable, "-m", "vibecode.serve.model_server", "--folder", quantized_folder, "--port", str(port),
+               "--max-batch", "4"]
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "the model server did not start"
-            time.sleep(0.3)
+    with running_server(command, url + "/health", tmp_path_factory.mktemp("model-server") / "server.log",
+                        ready=lambda body: True, timeout=180, cwd=REPO):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def _status(url: str) -> dict:
