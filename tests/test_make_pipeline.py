@@ -117,6 +117,22 @@ def test_change_keeps_the_old_program_and_shows_it_to_the_model():
     assert "I changed your program" in result.message
 
 
+def test_answers_that_copy_a_program_have_no_repetition_penalty_and_draft_from_it():
+    """The penalty counts the prompt's tokens too, so with it the real 1.5B described the program instead of
+    sending it back changed. A change and a fix: no penalty, prompt lookup. A new program keeps the penalty."""
+    old = "name = input('Name? ')\nprint('Hello', name)\n"
+    bye = f"{F}python\n{old}print('Bye', name)\n{F}"
+    backend = fake(GOOD, bye, bye)
+    maker = Maker(backend)
+    maker.make(MakeRequest(idea="say hello to me"))
+    maker.make(MakeRequest(idea="make it also say bye", current_program=old))
+    maker.repair(old, run_program(old, []))
+    new, change, fix = backend.options
+    assert new.repetition_penalty > 1.0 and new.prompt_lookup == 0
+    for copy in (change, fix):
+        assert copy.repetition_penalty == 1.0 and copy.prompt_lookup > 0
+
+
 def test_a_change_continues_the_conversation_that_made_the_program():
     """The model remembers its last prompt and answer (its prompt cache), so a change to the program it just
     wrote is sent as the next turn of that conversation; an edited program starts a new conversation."""

@@ -98,6 +98,7 @@ def _run_config(name: str, args, problems) -> ConfigResult:
     from vibecode.lm.base import ChatMessage, GenerateOptions
     from vibecode.lm.client import WorkerBackend
     from vibecode.make import prompts
+    from vibecode.make.maker import copying
 
     env, lookup = CONFIGS[name]
     result = ConfigResult(name)
@@ -114,7 +115,7 @@ def _run_config(name: str, args, problems) -> ConfigResult:
             result.answers.append(answer)
             _print_answer(name, answer)
         program = _pet_shop()
-        change_options = dataclasses.replace(options, prompt_lookup=lookup)
+        change_options = dataclasses.replace(copying(options), prompt_lookup=lookup)  # as the pipeline does
         for change in CHANGES[: args.changes]:
             check = CHANGE_CHECKS[change]
             messages = prompts.make_messages(change, current_program=program)

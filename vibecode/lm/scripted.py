@@ -49,6 +49,7 @@ class ScriptedBackend(Backend):
         self.chunk_chars = max(1, chunk_chars)
         self.delay = max(0.0, delay)
         self.calls: list[list[ChatMessage]] = []  # what was asked, for tests to inspect
+        self.options: list[GenerateOptions] = []  # and how
         self._cancel_event = threading.Event()
         self._next = 0
 
@@ -71,6 +72,7 @@ class ScriptedBackend(Backend):
     def _stream(self, messages: list[ChatMessage], options: GenerateOptions) -> Iterator[str]:
         self._cancel_event.clear()
         self.calls.append(list(messages))
+        self.options.append(options)
         answer = self.answers[min(self._next, len(self.answers) - 1)]
         self._next += 1
         cut = StopScanner(options.stop, options.stop_at_code_end).scan(answer, final=True).text

@@ -43,6 +43,11 @@ MAX_NEW_TOKENS = 700
 # turns): same greedy text, about 2x faster on a change request (speed-levers.md). The engine uses it for
 # greedy answers only, so fresh samples are unchanged.
 PROMPT_LOOKUP = 10
+# The same answers get no repetition penalty: the penalty counts every token of the prompt, so it
+# pushes the model away from copying the child's program. With 1.1 the real 1.5B answered both change
+# requests of `vibecode bench speed` (and most lesson change requests) with a description and no
+# program, in quantized and float32 alike; with 1.0 it sent back the whole changed program, both times.
+COPY_PENALTY = 1.0
 # A change continues the conversation that wrote the program (see prompts.continue_messages) while the
 # whole conversation stays shorter than this; a longer one starts afresh with the program in the request.
 MAX_CONTINUED_CHARS = 8000
@@ -260,7 +265,7 @@ class Maker:
                 attempts[-1], number, change=bool(request.current_program))
             messages, options = self._plan(kind, number, base, attempts, inputs)
             if request.current_program or kind == "repair":
-                options = dataclasses.replace(options, prompt_lookup=PROMPT_LOOKUP)
+                options = copying(options)
             emit(MakeEvent("attempt", _attempt_words(number, kind), attempt=number))
             t0 = time.monotonic()
             answer, stats = self._stream(messages, options, emit, attempt=number)
@@ -443,6 +448,11 @@ def _attempt_words(number: int, kind: str) -> str:
     if number == 1:
         return "Fixing your program..." if kind == "repair" else "Writing your program..."
     return "That one didn't work. Trying again..." if kind == "fresh" else "Fixing a mistake..."
+
+
+def copying(options: GenerateOptions) -> GenerateOptions:
+    """Options for an answer that mostly repeats a program from the prompt (a change, a fix)."""
+    return dataclasses.replace(options, prompt_lookup=PROMPT_LOOKUP, repetition_penalty=COPY_PENALTY)
 
 
 def _options(max_new_tokens: int, *, temperature: float = 0.0, seed: int | None = None,
