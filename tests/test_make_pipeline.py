@@ -232,8 +232,13 @@ def test_change_answered_with_words_only_gets_a_follow_up_turn_asking_for_the_pr
     assert "```python block" in follow_up[-1].content
 
 
-def test_new_program_answered_with_words_only_gets_a_fresh_sample():
-    backend = fake(PROSE, GOOD)
-    result = Maker(backend).make(MakeRequest(idea="a program that says hello"))
-    assert result.ok and [a.kind for a in result.attempt_log] == ["first", "fresh"]
-    assert backend.calls[1] == backend.calls[0]
+def test_new_program_answered_with_words_only_gets_a_fresh_sample_that_says_it_is_a_program_idea():
+    """The real 1.5B answered "rate my day from 1 to 5" by rating its own day; the retry says it is an idea."""
+    backend = fake(PROSE, PROSE, GOOD)
+    result = Maker(backend).make(MakeRequest(idea="rate my day from 1 to 5"))
+    assert result.ok and [a.kind for a in result.attempt_log] == ["first", "fresh", "fresh"]
+    first, second, third = backend.calls
+    assert second[:-1] == first[:-1] and third == second
+    assert first[-1].content == "rate my day from 1 to 5"
+    assert second[-1].content == "Write a Python program for this idea: rate my day from 1 to 5"
+    assert backend.options[1].temperature > 0  # still a fresh sample

@@ -330,6 +330,8 @@ class Maker:
                 words = run_error_words(last.trial, inputs, last.program) if last.trial else "It did not work."
             return prompts.repair_messages(base, last.program, words), _options(self.max_new_tokens)
         if kind == "fresh" and number > 1:
+            if _only_prose(attempts[-1].answer):
+                base = prompts.ask_for_program(base)
             return base, _options(self.max_new_tokens, temperature=FRESH_TEMPERATURE, seed=number, fresh=True)
         return base, _options(self.max_new_tokens)
 

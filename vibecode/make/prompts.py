@@ -118,6 +118,20 @@ def make_messages(
 CHANGE_ASK = "Keep everything it already does. Send the whole new program in one ```python block."
 
 
+PROGRAM_ASK = "Write a Python program for this idea:"
+
+
+def ask_for_program(messages: list[ChatMessage]) -> list[ChatMessage]:
+    """The same messages, with the child's idea said to be an idea for a program. The real 1.5B took
+    "rate my day from 1 to 5 and show a smiley face" as a question to itself and answered "I rate my
+    day as 4 out of 5" three times (vibecode bench ideas, emoji-rating); only retries use this, so first
+    answers (and the prompt cache) stay as they were."""
+    last = messages[-1]
+    if last.role != "user" or last.content.startswith(PROGRAM_ASK):
+        return messages
+    return messages[:-1] + [ChatMessage("user", f"{PROGRAM_ASK} {last.content}")]
+
+
 def change_request(idea: str, current_program: str) -> str:
     return f"Here is my program:\n{fence(current_program)}\nChange it: {idea.strip()}\n{CHANGE_ASK}"
 
