@@ -97,6 +97,10 @@ def test_batched_answers_are_the_single_child_engines_answers(quantized_folder):
         assert (end.finish == LENGTH) == (end.completion_tokens == options.max_new_tokens) or end.finish == STOP
     assert stats.mean_batch > 1.5, "the answers really shared steps"
     assert stats.finished == len(ASKS) and stats.failed == 0
+    # every ask after the first started from the keys and values of the system prompt the one before read,
+    # and still wrote exactly what the child's own engine wrote
+    system_tokens = len(server.encode([SYSTEM.to_dict()]))
+    assert stats.remembered >= (len(ASKS) - 1) * (system_tokens - 5)
 
 
 @pytest.fixture(scope="module")

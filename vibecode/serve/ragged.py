@@ -60,6 +60,17 @@ class SequenceCache:
     def tokens(self) -> int:
         return self.lengths[0]
 
+    def snapshot(self, length: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """Copies of the first ``length`` tokens' keys and values, to start other sequences from."""
+        return ([k[:, :, :length].clone() for k in self.keys if k is not None],
+                [v[:, :, :length].clone() for v in self.values if v is not None])
+
+    def start_from(self, keys: list[torch.Tensor], values: list[torch.Tensor], length: int) -> None:
+        """Begin this (empty) cache with the first ``length`` tokens of a snapshot: a prompt that starts
+        like an earlier one does not read that start again."""
+        for layer, (key, value) in enumerate(zip(keys, values, strict=True)):
+            self.update(key[:, :, :length], value[:, :, :length], layer)
+
 
 @dataclass
 class Piece:
@@ -86,7 +97,13 @@ def _ragged_attention(module, query, key, value, attention_mask, dropout=0.0, sc
     outputs = []
     for piece, (begin, end) in zip(layout.pieces, layout.bounds):
         keys, values = piece.cache.update(key[:, :, begin:end], value[:, :, begin:end], module.layer_idx)
-        out, _ = sdpa_attention_forward(module, query[:, :, begin:end], keys, values, None, dropout=0.0,
+        mask = None
+        if piece.start and end - begin > 1:
+            # several new tokens after a remembered start: SDPA's own causal mask would line the new tokens
+            # up with the first keys, so say which keys each one sees (all before it, and itself)
+            seen = torch.arange(keys.shape[2]) <= torch.arange(piece.start, piece.start + end - begin)[:, None]
+            mask = seen[None, None]
+        out, _ = sdpa_attention_forward(module, query[:, :, begin:end], keys, values, mask, dropout=0.0,
                                         scaling=scaling)
         outputs.append(out)
     return torch.cat(outputs, dim=1) if len(outputs) > 1 else outputs[0], None
