@@ -27,7 +27,10 @@ def tiny_backend(session_cache_dir, tmp_path_factory):
     from vibecode.lm.client import WorkerBackend
 
     home = tmp_path_factory.mktemp("tiny-home")
-    backend = WorkerBackend("tiny", env={"VIBECODE_CACHE": str(session_cache_dir), "VIBECODE_HOME": str(home)})
+    # the exact kernel ("quantized"), not "auto" (which is "fast" on a CPU with VNNI): tests compare its
+    # answers with float32's and transformers' own
+    env = {"VIBECODE_CACHE": str(session_cache_dir), "VIBECODE_HOME": str(home), "VIBECODE_PRECISION": "quantized"}
+    backend = WorkerBackend("tiny", env=env)
     backend.prepare()
     yield backend
     backend.close()
