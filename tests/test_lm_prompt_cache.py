@@ -66,7 +66,8 @@ def test_a_remembered_start_gives_the_same_answer_sooner(tiny_backend, session_c
     system_tokens = 100  # the pipeline's system prompt is longer than this
     assert stats.cached_prompt_tokens > system_tokens and stats.cached_prompt_tokens < stats.prompt_tokens
 
-    fresh_backend = WorkerBackend("tiny", env={"VIBECODE_CACHE": str(session_cache_dir), "VIBECODE_HOME": str(tmp_path)})
+    env = {"VIBECODE_CACHE": str(session_cache_dir), "VIBECODE_HOME": str(tmp_path), "VIBECODE_PRECISION": "quantized"}
+    fresh_backend = WorkerBackend("tiny", env=env)  # the same kernel as tiny_backend's
     try:
         fresh = fresh_backend.complete(ask, options)
         assert fresh_backend.last_stats.cached_prompt_tokens == 0
