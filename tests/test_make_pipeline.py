@@ -143,7 +143,10 @@ def test_a_change_continues_the_conversation_that_made_the_program():
     second = maker.make(MakeRequest(idea="make it also say bye", current_program=first.program))
     assert second.ok and "print('Bye')" in second.program
     continued = backend.calls[1]
-    assert continued[: len(backend.calls[0])] == backend.calls[0]  # the first prompt, unchanged
+    first = backend.calls[0]
+    assert len(first) == 4  # system, the few-shot example (idea and program), the idea
+    # the first prompt without its example program (copied into lesson 01 step 2 by the real 1.5B)
+    assert continued[:2] == [first[0], first[3]]
     assert continued[-2].role == "assistant" and continued[-2].content == GOOD  # the answer as the model wrote it
     assert continued[-1].role == "user" and continued[-1].content.startswith("Change it: make it also say bye")
 

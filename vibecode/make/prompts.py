@@ -7,7 +7,7 @@ import ast
 
 from vibecode.lm.base import ChatMessage
 
-from .fewshot import Example, pick_examples
+from .fewshot import Example, load_examples, pick_examples
 
 SYSTEM = """You write Python 3 programs for children aged 9 to 14.
 Answer with one short friendly sentence saying what the program does, then the whole program in one ```python block.
@@ -137,10 +137,25 @@ def change_request(idea: str, current_program: str) -> str:
 
 
 def continue_messages(previous: list[ChatMessage], answer: str, idea: str) -> list[ChatMessage]:
-    """A change as the next turn of the conversation that wrote the program: the earlier prompt, the
-    model's answer exactly as it wrote it, then the change. The model still remembers all of that (its
-    prompt cache), so it only reads the new request instead of the whole program again."""
-    return previous + [ChatMessage("assistant", answer), ChatMessage("user", f"Change it: {idea.strip()}\n{CHANGE_ASK}")]
+    """A change as the next turn of the conversation that wrote the program: the earlier prompt without
+    its example program, the model's answer exactly as it wrote it, then the change. The model still
+    remembers the system prompt (its prompt cache), so it reads the idea, its answer and the change.
+    The example goes, as in any change: with no repetition penalty (copying answers have none) the real
+    1.5B copied the few-shot example's candle shop into lesson 01 step 2 instead of changing the
+    child's program (benchmarks/lesson_with_model.py)."""
+    example_ideas = {ex.idea for ex in load_examples()}
+    kept: list[ChatMessage] = []
+    skip_answer = False
+    for msg in previous:
+        if msg.role == "user" and msg.content in example_ideas:
+            skip_answer = True
+            continue
+        if skip_answer and msg.role == "assistant":
+            skip_answer = False
+            continue
+        skip_answer = False
+        kept.append(msg)
+    return kept + [ChatMessage("assistant", answer), ChatMessage("user", f"Change it: {idea.strip()}\n{CHANGE_ASK}")]
 
 
 def repair_messages(
