@@ -40,7 +40,7 @@ class PromptCache:
         remembered one stays intact), or ``new_cache()``. Returns (cache, tokens it already holds)."""
         best, best_len = None, 0
         for entry in self.entries:
-            n = _common_prefix(entry.ids, ids)
+            n = common_prefix(entry.ids, ids)
             if n > best_len:
                 best, best_len = entry, n
         best_len = min(best_len, len(ids) - 1)  # the model must read at least the last token itself
@@ -71,7 +71,8 @@ class PromptCache:
         self.entries.clear()
 
 
-def _common_prefix(a: list[int], b: list[int]) -> int:
+def common_prefix(a: list[int], b: list[int]) -> int:
+    """How many tokens two prompts share at the start (the class server's batcher uses it too)."""
     n = min(len(a), len(b))
     i = 0
     while i < n and a[i] == b[i]:

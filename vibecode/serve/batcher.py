@@ -33,6 +33,7 @@ from transformers import LogitsProcessorList
 
 from vibecode.lm.base import GenerateOptions
 from vibecode.lm.engine import _Tracker
+from vibecode.lm.prompt_cache import MIN_REUSE, common_prefix
 from vibecode.serve import ragged
 
 log = logging.getLogger("vibecode.serve.batcher")
@@ -248,12 +249,8 @@ class Batcher:
         always read, for its logits)."""
         if self._last_prompt is None:
             return 0
-        last = self._last_prompt[0]
-        limit = min(len(last), len(prompt_ids) - 1)
-        shared = 0
-        while shared < limit and last[shared] == prompt_ids[shared]:
-            shared += 1
-        return shared
+        shared = min(common_prefix(self._last_prompt[0], prompt_ids), len(prompt_ids) - 1)
+        return shared if shared >= MIN_REUSE else 0
 
     def _decode(self) -> None:
         jobs = list(self._active)
