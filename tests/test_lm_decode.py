@@ -76,6 +76,32 @@ def test_prompt_lookup_keeps_the_text_and_saves_passes(tiny):
     assert len(steps) < sum(steps)  # some passes brought more than one token
 
 
+def test_the_engines_growing_cache_writes_the_same_text_and_copies_cleanly(tiny, monkeypatch):
+    """vibecode.lm.kv: buffers that grow (here from 3 spare places, so they grow several times), cropped
+    by prompt lookup, deep-copied by the prompt cache: the same text as transformers, and a copy that
+    does not change when the original goes on."""
+    import copy
+
+    from vibecode.lm import kv
+
+    monkeypatch.setattr(kv, "SPARE", 3)
+    model, tokenizer = tiny
+    prompt = _ids(tokenizer, prompts.make_messages("make it also say thank you", current_program=PROGRAM))
+    cache = kv.new_cache(model.config)
+    assert all(isinstance(layer, kv.GrowingLayer) for layer in cache.layers)
+    assert _ours(model, prompt, cache=cache, draft=Draft(tokens=10)) == _theirs(model, prompt)
+    kept = copy.deepcopy(cache)
+    length = kept.get_seq_length()
+    keys = kept.layers[0].keys.clone()
+    with torch.inference_mode():
+        model(input_ids=torch.tensor([[5, 6, 7]]), past_key_values=cache, use_cache=True,
+              cache_position=torch.arange(length, length + 3))
+    assert cache.get_seq_length() == length + 3 and kept.get_seq_length() == length
+    assert torch.equal(kept.layers[0].keys, keys)
+    kept.crop(-4)
+    assert kept.get_seq_length() == length - 4 and torch.equal(kept.layers[0].keys, keys[..., :-4, :])
+
+
 def test_a_remembered_prompt_start_keeps_the_text(tiny):
     from transformers import DynamicCache
 
