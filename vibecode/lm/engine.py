@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vibecode import paths
-from vibecode.lm import cache
+from vibecode.lm import cache, kv
 from vibecode.lm.base import ChatMessage, EngineError, GenerateOptions, GenerationStats
 from vibecode.lm.convert import ensure_cache, rss_mb
 from vibecode.lm.decode import Draft, greedy
@@ -32,7 +32,7 @@ from vibecode.lm.textstop import StopScanner
 
 import torch  # noqa: E402,I001  (after vibecode.lm.convert installed its progress hook)
 from transformers import StoppingCriteria, StoppingCriteriaList  # noqa: E402
-from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache  # noqa: E402
+from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
 from transformers.generation.streamers import BaseStreamer  # noqa: E402
 
 log = logging.getLogger("vibecode.lm.engine")
@@ -217,9 +217,9 @@ class LocalModel:
         self.tokenizer = AutoTokenizer.from_pretrained(target, local_files_only=local_only)
         if local_only and quantized.is_quantized_folder(Path(target)):
             self.form = QUANTIZED  # also a quantized folder named directly
-            self.model = quantized.load_model(Path(target))
             wanted_fast = self.int8_activations
-            self.int8_activations = quantized.use_int8_activations(wanted_fast)
+            self.model = quantized.load_model(Path(target), int8_activations=wanted_fast)
+            self.int8_activations = self.model.int8_activations
             if self.int8_activations:
                 self.form_reason += ", 8-bit activations"
             elif wanted_fast:
@@ -314,7 +314,7 @@ class LocalModel:
         return self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
 
     def _new_cache(self):
-        return DynamicCache(config=self.model.config)
+        return kv.new_cache(self.model.config)
 
     def prefill(self, messages: list[ChatMessage]) -> int:
         """Read the start of a conversation now (e.g. the pipeline's system prompt while the child is still

@@ -11,7 +11,8 @@
 //   of additions differs), and a row of x gives the same result alone or in a batch.
 // * vibecode::qlinear_act8: activations rounded to int8 per block of 32 (as llama.cpp does) and summed with
 //   AVX-512 VNNI integer dot products: several times fewer instructions per weight; answers can differ
-//   slightly from float32 (measured with HumanEval, see vibecode bench speed). Needs AVX512-VNNI.
+//   slightly from float32 (measured with HumanEval, see vibecode bench speed). Needs AVX512-VNNI, and the
+//   weights re-ordered once by vibecode::act8_pack (vibecode::act8_unpack turns them back).
 // vibecode::dequant gives the float32 weight [N, K] (embedding rows, tests).
 //
 // Built once per machine by vibecode/lm/kernels/__init__.py with -march=native; AVX2 + FMA is the minimum.
@@ -219,99 +220,186 @@ void run(const float* x, int64_t M, int64_t K, const uint8_t* q, const float* sc
 // ---------------------------------------------------------------------------------------------------------
 // int8 activations (AVX-512 VNNI)
 //
-// x is rounded to int8 per block of 32 values (scale dx = max|x| / 127). A chunk of weights is 64 bytes:
-// 128 int4 values (4 groups; the low halves of the 64 bytes hold each group's values 0..15 and the high
-// halves its values 16..31) or 64 int8 values (4 groups of 16, or 2 of 32). One vpdpbusd multiplies 64 of
-// them with 64 int8 x values into 16 int32 lanes; lane l belongs to one group, so the lanes are scaled by
-// (weight scale * dx) of their group and summed in float. The offsets use x's exact float group sums.
+// x is rounded to int8 per block of 32 values (scale dx = max|x| / 127), as llama.cpp does. One vpdpbusd
+// multiplies 64 unsigned weight bytes by 64 signed x bytes into 16 int32 lanes (4 products each). The
+// weights are first re-ordered ("packed", once at load) so that those int32 sums can run over a whole
+// block of 256 values before anything is done in float: in a block, lane l always holds values of the same
+// group (l, or l / 2 for groups of 32), so after 4 vpdpbusd the lane holds an exact integer sum over its
+// share of that group, and one multiply-add by (weight scale * dx) per lane finishes the block. The plain
+// order (one group after another) would need that float work after every vpdpbusd: packing cut the
+// instructions per weight and made a pass over 10 tokens (prompt lookup) and reading a prompt much faster.
+//
+// The packed order of one block of 256 values (group size G, GPB = 256 / G groups, LPG = 16 / GPB lanes per
+// group): step t = 0..3 is 64 bytes; byte 4 * l + i of step t holds value t * 4 * LPG + (l % LPG) * 4 + i of
+// group l / LPG. int8 weights: the 4 steps one after another (256 bytes). int4 weights: 2 x 64 bytes; the low
+// halves of bytes 0..63 hold step 0, their high halves step 1; the next 64 bytes steps 2 and 3.
+// x is rounded into the same order. The offsets use x's exact float group sums.
+
+constexpr int64_t PACK_BLOCK = 256;
+
+
+// where value k (0..255) of a block lands: (step, byte in the step)
+template <int GROUP>
+inline void packed_place(int k, int& step, int& byte) {
+  constexpr int LPG = 16 / (PACK_BLOCK / GROUP);
+  const int g = k / GROUP, e = k % GROUP;  // group in the block, position in the group
+  step = e / (4 * LPG);
+  const int lane = g * LPG + (e % (4 * LPG)) / 4;
+  byte = lane * 4 + e % 4;
+}
+
+// For each packed value slot j of a block (int8: byte j; int4: byte j % 128, high half when j >= 128), the
+// value's position k in the block (0..255).
+template <int BITS, int GROUP>
+std::vector<int> packed_sources() {
+  std::vector<int> source(PACK_BLOCK);
+  for (int k = 0; k < PACK_BLOCK; ++k) {
+    int step, byte;
+    packed_place<GROUP>(k, step, byte);
+    const int slot = BITS == 4 ? (step % 2) * 128 + (step / 2) * 64 + byte : step * 64 + byte;
+    source[slot] = k;
+  }
+  return source;
+}
+
+// the block's 256 values in order, from the plain kernel form (int4: per group of 32, byte j holds value j
+// in its low half and value j + 16 in its high half)
+template <int BITS>
+inline void plain_block(const uint8_t* in, uint8_t* values) {
+  if constexpr (BITS == 4) {
+    for (int g = 0; g < PACK_BLOCK / 32; ++g)
+      for (int j = 0; j < 16; ++j) {
+        const uint8_t byte = in[g * 16 + j];
+        values[g * 32 + j] = byte & 0xF;
+        values[g * 32 + j + 16] = byte >> 4;
+      }
+  } else {
+    std::copy(in, in + PACK_BLOCK, values);
+  }
+}
+
+template <int BITS>
+inline void write_plain_block(const uint8_t* values, uint8_t* out) {
+  if constexpr (BITS == 4) {
+    for (int g = 0; g < PACK_BLOCK / 32; ++g)
+      for (int j = 0; j < 16; ++j) out[g * 16 + j] = values[g * 32 + j] | (values[g * 32 + j + 16] << 4);
+  } else {
+    std::copy(values, values + PACK_BLOCK, out);
+  }
+}
+
+template <int BITS, int GROUP>
+void reorder_rows(const uint8_t* in, uint8_t* out, int64_t K, int64_t n0, int64_t n1, bool pack) {
+  static const std::vector<int> source = packed_sources<BITS, GROUP>();
+  constexpr int64_t block_bytes = row_bytes<BITS>(PACK_BLOCK);
+  uint8_t values[PACK_BLOCK], slots[PACK_BLOCK];
+  for (int64_t n = n0; n < n1; ++n)
+    for (int64_t b = 0; b < K / PACK_BLOCK; ++b) {
+      const uint8_t* src = in + n * row_bytes<BITS>(K) + b * block_bytes;
+      uint8_t* dst = out + n * row_bytes<BITS>(K) + b * block_bytes;
+      if (pack) {
+        plain_block<BITS>(src, values);
+        for (int j = 0; j < PACK_BLOCK; ++j) slots[j] = values[source[j]];
+        if constexpr (BITS == 4)
+          for (int j = 0; j < 128; ++j) dst[j] = slots[j] | (slots[j + 128] << 4);
+        else
+          std::copy(slots, slots + PACK_BLOCK, dst);
+      } else {
+        if constexpr (BITS == 4)
+          for (int j = 0; j < 128; ++j) slots[j] = src[j] & 0xF, slots[j + 128] = src[j] >> 4;
+        else
+          std::copy(src, src + PACK_BLOCK, slots);
+        for (int j = 0; j < PACK_BLOCK; ++j) values[source[j]] = slots[j];
+        write_plain_block<BITS>(values, dst);
+      }
+    }
+}
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
 struct Act8 {
-  std::vector<int8_t> xq;    // per row of x: K values, in the weights' lane order
-  std::vector<float> dxl;    // per row of x and chunk: 16 floats, dx of each lane's group
+  std::vector<int8_t> xq;    // per row of x: K values, in the packed order
+  std::vector<float> dxl;    // per row of x and block: 16 floats, dx of each lane's group
   std::vector<float> xsum;   // per row of x and group: exact float sums (for the offsets)
-  int64_t chunks = 0, ngroups = 0;
+  int64_t blocks = 0, ngroups = 0;
 };
 
-template <int BITS, int GROUP>
-constexpr int lanes_per_group() { return BITS == 4 ? 4 : (GROUP == 16 ? 4 : 8); }
-
-template <int BITS, int GROUP>
+template <int GROUP>
 Act8 quantize_x(const float* x, int64_t M, int64_t K) {
+  constexpr int LPG = 16 / (PACK_BLOCK / GROUP);
   Act8 a;
-  constexpr int64_t chunk_values = BITS == 4 ? 128 : 64;
-  a.chunks = K / chunk_values;
+  a.blocks = K / PACK_BLOCK;
   a.ngroups = K / GROUP;
   a.xq.resize(M * K);
-  a.dxl.resize(M * a.chunks * 16);
+  a.dxl.resize(M * a.blocks * 16);
   a.xsum = group_sums(x, M, K, GROUP);
   std::vector<float> dx(K / 32);
+  int place[PACK_BLOCK];
+  for (int k = 0; k < PACK_BLOCK; ++k) {
+    int step, byte;
+    packed_place<GROUP>(k, step, byte);
+    place[k] = step * 64 + byte;
+  }
   for (int64_t m = 0; m < M; ++m) {
     const float* xm = x + m * K;
     int8_t* qm = a.xq.data() + m * K;
-    for (int64_t b = 0; b < K / 32; ++b) {
+    for (int64_t c = 0; c < K / 32; ++c) {
       float amax = 0.f;
-      for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(xm[b * 32 + i]));
-      const float d = amax / 127.f, inv = amax > 0.f ? 127.f / amax : 0.f;
-      dx[b] = d;
+      for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(xm[c * 32 + i]));
+      const float inv = amax > 0.f ? 127.f / amax : 0.f;
+      dx[c] = amax / 127.f;
       for (int i = 0; i < 32; ++i) {
-        const int64_t k = b * 32 + i;
-        int64_t pos = k;
-        if constexpr (BITS == 4) {  // chunk of 4 groups: low halves first, then high halves
-          const int64_t c = k / 128, j = (k % 128) / 32, e = k % 32;
-          pos = c * 128 + (e < 16 ? 0 : 64) + j * 16 + (e % 16);
-        }
-        qm[pos] = static_cast<int8_t>(std::nearbyint(xm[k] * inv));
+        const int64_t k = c * 32 + i, b = k / PACK_BLOCK;
+        qm[b * PACK_BLOCK + place[k % PACK_BLOCK]] = static_cast<int8_t>(std::nearbyint(xm[k] * inv));
       }
     }
-    constexpr int LPG = lanes_per_group<BITS, GROUP>();
-    for (int64_t c = 0; c < a.chunks; ++c)
-      for (int l = 0; l < 16; ++l) {
-        const int64_t g = c * (16 / LPG) + l / LPG;  // the lane's group
-        a.dxl[(m * a.chunks + c) * 16 + l] = dx[g * GROUP / 32];
-      }
+    for (int64_t b = 0; b < a.blocks; ++b)
+      for (int l = 0; l < 16; ++l)
+        a.dxl[(m * a.blocks + b) * 16 + l] = dx[(b * PACK_BLOCK + (l / LPG) * GROUP) / 32];
   }
   return a;
 }
 
-template <int BITS, int GROUP>
-inline __m512 chunk_scales(const float* scale, int64_t c) {
-  if constexpr (lanes_per_group<BITS, GROUP>() == 4) {
-    const __m512i idx = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0);
-    return _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(_mm_loadu_ps(scale + c * 4)));
+// the block's weight scales, one per lane
+template <int GROUP>
+inline __m512 block_scales(const float* scale) {
+  if constexpr (GROUP == 16) {
+    return _mm512_loadu_ps(scale);
   } else {
-    const __m512i idx = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-    return _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(scale + c * 2)))));
+    const __m512i idx = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+    return _mm512_permutexvar_ps(idx, _mm512_castps256_ps512(_mm256_loadu_ps(scale)));
   }
 }
 
 template <int BITS, int GROUP, int MT>
 void act8_block(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, const float* scale, const float* offset,
                 int64_t n0, int64_t n1, float* out, int64_t N) {
-  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  constexpr int64_t GPB = PACK_BLOCK / GROUP;
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
   for (int64_t n = n0; n < n1; ++n) {
     const uint8_t* qn = q + n * row_bytes<BITS>(K);
     const float* sn = scale + n * a.ngroups;
     __m512 acc[MT];
     for (int m = 0; m < MT; ++m) acc[m] = _mm512_setzero_ps();
-    for (int64_t c = 0; c < a.chunks; ++c) {
-      __m512i w0, w1;
+    for (int64_t b = 0; b < a.blocks; ++b) {
+      __m512i w[4];
       if constexpr (BITS == 4) {
-        const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qn + c * 64));
-        const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qn + c * 64 + 32));
-        w0 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(b0, low4)), _mm256_and_si256(b1, low4), 1);
-        w1 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(_mm256_srli_epi16(b0, 4), low4)),
-                                _mm256_and_si256(_mm256_srli_epi16(b1, 4), low4), 1);
+        const __m512i z0 = _mm512_loadu_si512(qn + b * 128), z1 = _mm512_loadu_si512(qn + b * 128 + 64);
+        w[0] = _mm512_and_si512(z0, low4);
+        w[1] = _mm512_and_si512(_mm512_srli_epi16(z0, 4), low4);
+        w[2] = _mm512_and_si512(z1, low4);
+        w[3] = _mm512_and_si512(_mm512_srli_epi16(z1, 4), low4);
       } else {
-        w0 = _mm512_loadu_si512(qn + c * 64);
+        for (int t = 0; t < 4; ++t) w[t] = _mm512_loadu_si512(qn + b * 256 + t * 64);
       }
-      const __m512 s = chunk_scales<BITS, GROUP>(sn, c);
+      const __m512 s = block_scales<GROUP>(sn + b * GPB);
       for (int m = 0; m < MT; ++m) {
-        const int8_t* xc = a.xq.data() + (m0 + m) * K + c * (BITS == 4 ? 128 : 64);
-        __m512i dp = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w0, _mm512_loadu_si512(xc));
-        if constexpr (BITS == 4) dp = _mm512_dpbusd_epi32(dp, w1, _mm512_loadu_si512(xc + 64));
-        const __m512 dxl = _mm512_loadu_ps(a.dxl.data() + ((m0 + m) * a.chunks + c) * 16);
-        acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dp), _mm512_mul_ps(s, dxl), acc[m]);
+        const int8_t* xb = a.xq.data() + (m0 + m) * K + b * PACK_BLOCK;
+        __m512i d0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w[0], _mm512_loadu_si512(xb));
+        __m512i d1 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w[1], _mm512_loadu_si512(xb + 64));
+        d0 = _mm512_dpbusd_epi32(d0, w[2], _mm512_loadu_si512(xb + 128));
+        d1 = _mm512_dpbusd_epi32(d1, w[3], _mm512_loadu_si512(xb + 192));
+        const __m512 dxl = _mm512_loadu_ps(a.dxl.data() + ((m0 + m) * a.blocks + b) * 16);
+        acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(d0, d1)), _mm512_mul_ps(s, dxl), acc[m]);
       }
     }
     for (int m = 0; m < MT; ++m)
@@ -323,7 +411,7 @@ void act8_block(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, const fl
 template <int BITS, int GROUP>
 void run_act8(const float* x, int64_t M, int64_t K, const uint8_t* q, const float* scale, const float* offset,
               float* out, int64_t N) {
-  const Act8 a = quantize_x<BITS, GROUP>(x, M, K);
+  const Act8 a = quantize_x<GROUP>(x, M, K);
   over_rows(M, N, [&](int64_t m, auto rows_of_x, int64_t n0, int64_t n1) {
     act8_block<BITS, GROUP, decltype(rows_of_x)::value>(a, m, K, q, scale, offset, n0, n1, out + m * N, N);
   });
@@ -386,12 +474,12 @@ at::Tensor qlinear(const at::Tensor& x_in, const at::Tensor& q, const at::Tensor
   return p.out;
 }
 
-bool act8_fits(int64_t K, int64_t bits) { return HAS_ACT8 && K % (bits == 4 ? 128 : 64) == 0; }
-
+// x times weights packed by act8_pack (K must be a multiple of PACK_BLOCK; the caller packs only such layers)
 at::Tensor qlinear_act8(const at::Tensor& x_in, const at::Tensor& q, const at::Tensor& scale,
                         const at::Tensor& offset, int64_t bits, int64_t group) {
+  TORCH_CHECK(HAS_ACT8, "qlinear_act8: this processor has no AVX-512 VNNI");
   Prepared p = prepare(x_in, q, scale, offset, bits, group);
-  if (!act8_fits(p.K, bits)) return qlinear(x_in, q, scale, offset, bits, group);  // this layer's shape
+  TORCH_CHECK(p.K % PACK_BLOCK == 0, "qlinear_act8: the input size must be a multiple of 256");
   if (p.M == 0 || p.N == 0) return p.out;
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
   by_layout(bits, group, [&](auto b, auto g) {
@@ -401,6 +489,24 @@ at::Tensor qlinear_act8(const at::Tensor& x_in, const at::Tensor& q, const at::T
 #endif
   return p.out;
 }
+
+// weights in the plain kernel form -> the order qlinear_act8 reads (and back: act8_unpack)
+at::Tensor act8_reorder(const at::Tensor& q, int64_t bits, int64_t group, bool pack) {
+  TORCH_CHECK(q.dim() == 2 && q.is_contiguous() && q.scalar_type() == at::kByte, "act8_pack: q must be a contiguous 2-D uint8 tensor");
+  const int64_t K = bits == 4 ? q.size(1) * 2 : q.size(1);
+  TORCH_CHECK(bits == 4 ? group == Q4_GROUP : (group == 16 || group == 32), "act8_pack: unsupported layout");
+  TORCH_CHECK(K % PACK_BLOCK == 0, "act8_pack: the input size must be a multiple of 256");
+  auto out = at::empty_like(q);
+  at::parallel_for(0, q.size(0), 64, [&](int64_t n0, int64_t n1) {
+    by_layout(bits, group, [&](auto b, auto g) {
+      reorder_rows<b.value, g.value>(q.data_ptr<uint8_t>(), out.data_ptr<uint8_t>(), K, n0, n1, pack);
+    });
+  });
+  return out;
+}
+
+at::Tensor act8_pack(const at::Tensor& q, int64_t bits, int64_t group) { return act8_reorder(q, bits, group, true); }
+at::Tensor act8_unpack(const at::Tensor& q, int64_t bits, int64_t group) { return act8_reorder(q, bits, group, false); }
 
 bool has_act8() { return HAS_ACT8; }
 
@@ -441,8 +547,12 @@ TORCH_LIBRARY(vibecode, m) {
   m.def("qlinear(Tensor x, Tensor q, Tensor scale, Tensor offset, int bits, int group) -> Tensor");
   m.def("qlinear_act8(Tensor x, Tensor q, Tensor scale, Tensor offset, int bits, int group) -> Tensor");
   m.def("dequant(Tensor q, Tensor scale, Tensor offset, int bits, int group) -> Tensor");
+  m.def("act8_pack(Tensor q, int bits, int group) -> Tensor");
+  m.def("act8_unpack(Tensor q, int bits, int group) -> Tensor");
   m.def("has_act8() -> bool", &has_act8);
   m.impl("qlinear", c10::DispatchKey::CPU, TORCH_FN(qlinear));
   m.impl("qlinear_act8", c10::DispatchKey::CPU, TORCH_FN(qlinear_act8));
+  m.impl("act8_pack", c10::DispatchKey::CPU, TORCH_FN(act8_pack));
+  m.impl("act8_unpack", c10::DispatchKey::CPU, TORCH_FN(act8_unpack));
   m.impl("dequant", c10::DispatchKey::CPU, TORCH_FN(dequant));
 }
