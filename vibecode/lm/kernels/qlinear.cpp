@@ -319,7 +319,7 @@ void reorder_rows(const uint8_t* in, uint8_t* out, int64_t K, int64_t n0, int64_
 struct Act8 {
   std::vector<int8_t> xq;    // per row of x: K values, in the packed order
   std::vector<float> dxl;    // per row of x and block: 16 floats, dx of each lane's group
-  std::vector<float> xsum;   // per row of x and group: exact float sums (for the offsets)
+  std::vector<float> xsum;   // per row of x and group: float sums of the unrounded x (for the offsets)
   int64_t blocks = 0, ngroups = 0;
 };
 
@@ -331,26 +331,41 @@ Act8 quantize_x(const float* x, int64_t M, int64_t K) {
   a.ngroups = K / GROUP;
   a.xq.resize(M * K);
   a.dxl.resize(M * a.blocks * 16);
-  a.xsum = group_sums(x, M, K, GROUP);
+  a.xsum.resize(M * a.ngroups);
   std::vector<float> dx(K / 32);
-  int place[PACK_BLOCK];
-  for (int k = 0; k < PACK_BLOCK; ++k) {
-    int step, byte;
-    packed_place<GROUP>(k, step, byte);
-    place[k] = step * 64 + byte;
-  }
+  static const std::vector<int> place = [] {  // where value k of a block goes
+    std::vector<int> where(PACK_BLOCK);
+    for (int k = 0; k < PACK_BLOCK; ++k) {
+      int step, byte;
+      packed_place<GROUP>(k, step, byte);
+      where[k] = step * 64 + byte;
+    }
+    return where;
+  }();
+  int8_t plain[PACK_BLOCK];
   for (int64_t m = 0; m < M; ++m) {
     const float* xm = x + m * K;
     int8_t* qm = a.xq.data() + m * K;
-    for (int64_t c = 0; c < K / 32; ++c) {
-      float amax = 0.f;
-      for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(xm[c * 32 + i]));
-      const float inv = amax > 0.f ? 127.f / amax : 0.f;
-      dx[c] = amax / 127.f;
-      for (int i = 0; i < 32; ++i) {
-        const int64_t k = c * 32 + i, b = k / PACK_BLOCK;
-        qm[b * PACK_BLOCK + place[k % PACK_BLOCK]] = static_cast<int8_t>(std::nearbyint(xm[k] * inv));
+    for (int64_t b = 0; b < a.blocks; ++b) {
+      for (int64_t c = 0; c < PACK_BLOCK / 32; ++c) {
+        const float* xc = xm + b * PACK_BLOCK + c * 32;
+        const __m512 v0 = _mm512_loadu_ps(xc), v1 = _mm512_loadu_ps(xc + 16);
+        const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+        const __m512 inv = _mm512_set1_ps(amax > 0.f ? 127.f / amax : 0.f);
+        dx[b * (PACK_BLOCK / 32) + c] = amax / 127.f;
+        float* sums = a.xsum.data() + m * a.ngroups + (b * PACK_BLOCK + c * 32) / GROUP;
+        if constexpr (GROUP == 32) {
+          sums[0] = _mm512_reduce_add_ps(_mm512_add_ps(v0, v1));
+        } else {
+          sums[0] = _mm512_reduce_add_ps(v0);
+          sums[1] = _mm512_reduce_add_ps(v1);
+        }
+        // round to nearest, ties to even (the default rounding mode), as std::nearbyint
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(plain + c * 32), _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(_mm512_mul_ps(v0, inv))));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(plain + c * 32 + 16), _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(_mm512_mul_ps(v1, inv))));
       }
+      int8_t* out = qm + b * PACK_BLOCK;
+      for (int k = 0; k < PACK_BLOCK; ++k) out[place[k]] = plain[k];
     }
     for (int64_t b = 0; b < a.blocks; ++b)
       for (int l = 0; l < 16; ++l)
