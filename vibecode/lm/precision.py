@@ -27,10 +27,10 @@ AUTO = "auto"  # CHOICES: auto, fast, quantized, float32
 FAST = "fast"
 ENV = "VIBECODE_PRECISION"
 # Whether "auto" uses the int8-activation kernel where the CPU has it. Measured on the 1.5B, 2-core AMD EPYC
-# with VNNI, 2026-11-28: HumanEval pass@1 on the first 40 problems 34/40 (fast) vs 33/40 (quantized, and
-# float32 with the same passes and fails), within the 3 points asked; the 40 kid ideas ran 40/40 and
-# matched 36/40 (quantized before the same day's prompt fixes: 39/40 and 35/40); a new program's median
-# 10.4 s vs 17.0 s, a change 16.3 s vs 23.4 s (vibecode bench speed). So yes.
+# with VNNI, 2026-11-28: HumanEval pass@1 on the first 40 problems 34/40 (fast, first kernel) and 32/40
+# (fast, packed-block kernel) vs 33/40 (quantized, and float32 with the same passes and fails), within the
+# 3 points asked; the 40 kid ideas ran 40/40 and matched 36/40 (first kernel); a new program's median
+# 11.4 s vs 16.5 s, a change 13.1 s vs 22.6 s (vibecode bench speed, packed-block kernel). So yes.
 AUTO_FAST = True
 
 

@@ -10,7 +10,9 @@ of the memory, several times the speed.
 A quantized cache folder holds ``config.json``, the tokenizer, ``weights.safetensors`` (kernel-form
 tensors and the float32 norms and biases) and ``quantized.json`` (which module is stored how). It is
 built straight from the GGUF one tensor at a time, so building it needs little more memory than the
-result (about 2.5 GB for the 1.5B model), and it loads in about a second.
+result (about 2.5 GB for the 1.5B model), and it loads in about a second. In the "fast" form the layers
+are re-ordered for the int8 kernel while loading (``load_model(int8_activations=True)``, about a second
+more for the 1.5B model).
 
 Only the worker process imports this module.
 """
