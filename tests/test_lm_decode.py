@@ -100,6 +100,10 @@ def test_the_engines_growing_cache_writes_the_same_text_and_copies_cleanly(tiny,
     assert torch.equal(kept.layers[0].keys, keys)
     kept.crop(-4)
     assert kept.get_seq_length() == length - 4 and torch.equal(kept.layers[0].keys, keys[..., :-4, :])
+    kept.batch_repeat_interleave(2)  # what generate() does for several samples
+    assert kept.layers[0].keys.shape[0] == 2 and torch.equal(kept.layers[0].keys[1], keys[0, :, :-4])
+    kept.batch_select_indices(torch.tensor([1]))
+    assert torch.equal(kept.layers[0].keys, keys[..., :-4, :])
 
 
 def test_a_remembered_prompt_start_keeps_the_text(tiny):

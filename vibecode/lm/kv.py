@@ -60,10 +60,16 @@ class GrowingLayer(DynamicLayer):
         super().reset()
 
     def batch_repeat_interleave(self, repeats: int) -> None:
-        raise NotImplementedError("vibecode's KV cache holds one conversation")
+        if self._key_buffer is not None:
+            self._key_buffer = self._key_buffer.repeat_interleave(repeats, dim=0)
+            self._value_buffer = self._value_buffer.repeat_interleave(repeats, dim=0)
+            self._set_length(self._length)
 
     def batch_select_indices(self, indices: torch.Tensor) -> None:
-        raise NotImplementedError("vibecode's KV cache holds one conversation")
+        if self._key_buffer is not None:
+            self._key_buffer = self._key_buffer[indices, ...]
+            self._value_buffer = self._value_buffer[indices, ...]
+            self._set_length(self._length)
 
     def _set_length(self, length: int) -> None:
         self._length = length

@@ -61,12 +61,13 @@ class _Packable:
     """The weight order shared by QuantLinear and QuantEmbedding: plain, or packed for the int8 kernel."""
 
     q: torch.Tensor
+    scale: torch.Tensor
     bits: int
     group: int
     packed: bool = False
 
     def pack(self, on: bool, done: dict[int, torch.Tensor]) -> None:
-        want = on and self._inputs() % PACK_BLOCK == 0
+        want = on and self.scale.shape[1] * self.group % PACK_BLOCK == 0  # the layer's input size
         if want == self.packed:
             return
         key = id(self.q)
@@ -75,9 +76,6 @@ class _Packable:
             done[key] = reorder(self.q, self.bits, self.group)
         self.q = done[key]
         self.packed = want
-
-    def _inputs(self) -> int:
-        raise NotImplementedError
 
 
 class QuantLinear(_Packable, nn.Module):
@@ -93,9 +91,6 @@ class QuantLinear(_Packable, nn.Module):
         self.register_buffer("scale", scale, persistent=False)
         self.register_buffer("offset", offset, persistent=False)
         self.bias = None if bias is None else nn.Parameter(bias, requires_grad=False)
-
-    def _inputs(self) -> int:
-        return self.in_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         multiply = torch.ops.vibecode.qlinear_act8 if self.packed else torch.ops.vibecode.qlinear
@@ -119,9 +114,6 @@ class QuantEmbedding(_Packable, nn.Module):
         self.register_buffer("q", q, persistent=False)
         self.register_buffer("scale", scale, persistent=False)
         self.register_buffer("offset", offset, persistent=False)
-
-    def _inputs(self) -> int:
-        return self.embedding_dim
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         flat = ids.reshape(-1)
