@@ -47,12 +47,15 @@ def use_int8_activations(model: nn.Module, on: bool) -> bool:
     differ slightly from float32) or back. Returns whether it is on: it needs a CPU with VNNI.
 
     The kernel reads the weights in its own order (``act8_pack``, about a second for the 1.5B model), so
-    this re-orders every layer whose input size fits; a tensor that two modules share (the embedding and a
-    tied output layer) is re-ordered once and stays shared."""
+    this re-orders every linear layer whose input size fits; an embedding that shares its tensor with a
+    tied output layer follows it (re-ordered once, still shared)."""
     on = bool(on and torch.ops.vibecode.has_act8())
     done: dict[int, torch.Tensor] = {}
     for module in model.modules():
-        if isinstance(module, (QuantLinear, QuantEmbedding)):
+        if isinstance(module, QuantLinear):
+            module.pack(on, done)
+    for module in model.modules():  # an embedding only follows the output layer it shares its weights with
+        if isinstance(module, QuantEmbedding) and id(module.q) in done:
             module.pack(on, done)
     return on
 
@@ -296,11 +299,13 @@ def load_model(folder: Path, int8_activations: bool = False):
     act8 = bool(int8_activations and torch.ops.vibecode.has_act8())
     header, start = _safetensors_header(folder / WEIGHTS) if act8 else ({}, 0)
     packed: dict[str, torch.Tensor] = {}
+    # the linear layers whose input size fits are packed; an embedding only when a tied output layer is
+    to_pack = {spec["tensors"] for spec in layout["modules"].values() if act8 and spec["kind"] == "linear"
+               and tensors[f"{spec['tensors']}.scale"].shape[1] * spec["group"] % PACK_BLOCK == 0}
     for name, spec in layout["modules"].items():
         base = spec["tensors"]
         q = tensors[f"{base}.q"]
-        inputs = tensors[f"{base}.scale"].shape[1] * spec["group"]
-        fits = act8 and inputs % PACK_BLOCK == 0
+        fits = base in to_pack
         if fits:
             if base not in packed:
                 plain = _read_tensor(folder / WEIGHTS, header, start, f"{base}.q")
