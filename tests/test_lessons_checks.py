@@ -47,6 +47,17 @@ def test_program_asking_questions_at_the_top_still_loads_its_functions():
     assert run("01-lemonade-stand", 0, program).passed
 
 
+def test_a_function_replaced_by_its_own_answer_is_explained():
+    """What the real 1.5B wrote for lesson 01 step 1: def profit(...), then profit = profit(...)."""
+    program = (
+        "def profit(made, sold, price, cost):\n    return sold * price - made * cost\n"
+        "made = 20\nprofit = profit(made, 15, 50, 20)\nprint('Profit:', profit)\n"
+    )
+    first = run("01-lemonade-stand", 0, program).outcomes[0]
+    assert not first.passed
+    assert "Line 4 gives the name profit a new value" in first.happened and "result = profit(" in first.advice
+
+
 def test_missing_function_names_the_contract():
     report = run("01-lemonade-stand", 0, "def profits(a, b, c, d):\n    return 0\n")
     first = report.outcomes[0]

@@ -67,3 +67,31 @@ def test_missing_main_call_is_added():
     assert static_check(fixed) == []
     already = "def main():\n    print('hi')\n\nmain()\n"
     assert add_missing_call(already) == already
+
+
+def test_contract_problems_only_for_the_functions_the_request_is_about():
+    from vibecode.make.check import contract_problems
+
+    contract = "def profit(made, sold, price, cost):\n    pass\n\ndef best_price(prices):\n    pass\n"
+    has_profit = "def profit(m, s, p, c):\n    return s * p - m * c\n"
+    assert contract_problems(has_profit, contract, "make profit(made, sold, price, cost)") == []  # input names may differ
+    assert contract_problems("print(1)\n", contract, "a lemonade stand") == []  # the idea names no lesson function
+    [missing] = contract_problems("print(1)\n", contract, "make best_price(prices) please")
+    assert missing.kind == "contract" and "def best_price(prices):" in missing.detail and "best_price" in missing.message
+    [wrong] = contract_problems("def profit(made):\n    return 0\n", contract, "make profit")
+    assert "4 inputs" in wrong.message
+    # a change keeps what the child's program already has, named in the idea or not
+    [dropped] = contract_problems("print(2)\n", contract, "also ask for the weather", current_program=has_profit)
+    assert "profit" in dropped.message
+    assert contract_problems("print(1)\n", "The lesson asks for a loop.", "make profit") == []  # a contract in words
+
+
+def test_a_lesson_function_replaced_by_its_answer_is_a_contract_problem():
+    from vibecode.make.check import contract_problems, function_replaced
+
+    program = "def profit(made, sold, price, cost):\n    return 1\n\nprofit = profit(1, 2, 3, 4)\nprint(profit)\n"
+    assert function_replaced(program, "profit") == 4
+    assert function_replaced("profit = 3\ndef profit(a):\n    return a\n", "profit") is None  # defined after: fine
+    assert function_replaced("def f(x):\n    total = f(x)\n    return total\n", "f") is None  # inside a function
+    [problem] = contract_problems(program, "def profit(made, sold, price, cost):\n    pass\n", "make profit")
+    assert problem.kind == "contract" and problem.line == 4 and "result = profit(...)" in problem.detail

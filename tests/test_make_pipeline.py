@@ -245,3 +245,35 @@ def test_new_program_answered_with_words_only_gets_a_fresh_sample_that_says_it_i
     assert first[-1].content == "rate my day from 1 to 5"
     assert second[-1].content == "Write a Python program for this idea: rate my day from 1 to 5"
     assert backend.options[1].temperature > 0  # still a fresh sample
+
+
+CONTRACT = '''
+def profit(made, sold, price, cost):
+    """Money taken minus money spent, in cents."""
+
+def best_price(prices):
+    """The price that earns most."""
+'''
+
+
+def test_lesson_step_without_the_function_it_names_gets_a_repair_turn_with_the_signature():
+    """The real 1.5B once wrote lesson 01 step 1 without def profit; the check names the function and the
+    repair turn asks for exactly that signature. Functions of later steps (best_price) are not asked for."""
+    without = f"{F}python\nmade = 20\nsold = 15\nprint('Profit:', sold * 50 - made * 20)\n{F}"
+    with_it = f"{F}python\ndef profit(made, sold, price, cost):\n    return sold * price - made * cost\n{F}"
+    backend = fake(without, with_it)
+    idea = "Make a function profit(made, sold, price, cost) that returns the profit in cents."
+    result = Maker(backend).make(MakeRequest(idea=idea, contract=CONTRACT))
+    assert result.ok and result.attempts == 2
+    assert [a.kind for a in result.attempt_log] == ["first", "repair"]
+    repair_turn = backend.calls[1][-1].content
+    assert "def profit(made, sold, price, cost):" in repair_turn and "best_price" not in repair_turn
+
+
+def test_a_change_must_keep_the_lesson_functions_the_program_already_has():
+    old = "def profit(made, sold, price, cost):\n    return sold * price - made * cost\n"
+    dropped = f"{F}python\nmade = int(input('Made? '))\nprint(made)\n{F}"
+    kept = f"{F}python\n{old}made = int(input('Made? '))\nprint(profit(made, made, 50, 20))\n{F}"
+    backend = fake(dropped, kept)
+    result = Maker(backend).make(MakeRequest(idea="ask how many cups I made", current_program=old, contract=CONTRACT))
+    assert result.ok and result.attempts == 2 and "def profit(made, sold, price, cost)" in result.program

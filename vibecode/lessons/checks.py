@@ -18,6 +18,7 @@ from typing import Any, Callable
 from vibecode.lessons.market import describe as describe_market
 from vibecode.lessons.market import money
 from vibecode.lessons.model import SHAPE_WORDS, Check, CheckOutcome, Lesson, Step, StepReport
+from vibecode.make.check import function_replaced
 
 log = logging.getLogger(__name__)
 
@@ -455,7 +456,7 @@ def _harness_checks(lesson: Lesson, items: list[tuple[int, Check]], program: str
             outcomes.append(_fail(check, number, "This check could not run (a problem inside vibecode).",
                                   "Ask your teacher; the details are in the log."))
         elif "missing" in item:
-            outcomes.append(_missing(check, number, item["missing"], lesson, notes))
+            outcomes.append(_missing(check, number, item["missing"], lesson, notes, program))
         elif check.kind == "call":
             outcomes.append(_call_outcome(check, number, item, lesson))
         elif check.kind == "property":
@@ -471,7 +472,13 @@ def _signature(lesson: Lesson, name: str) -> str:
     return f"{name}(...)"
 
 
-def _missing(check: Check, number: int, name: str, lesson: Lesson, notes: list[dict]) -> CheckOutcome:
+def _missing(check: Check, number: int, name: str, lesson: Lesson, notes: list[dict], program: str) -> CheckOutcome:
+    replaced = function_replaced(program, name)
+    if replaced is not None:
+        return _fail(check, number,
+                     f"Line {replaced} gives the name {name} a new value, so your function {name} is gone after it.",
+                     f"Keep the function and store its answer in another name, like: result = {name}(...)",
+                     expected=f"a function {_signature(lesson, name)}")
     broken = [n for n in notes if n.get("what") not in (None, "timeout")]
     extra = ""
     if broken:

@@ -34,7 +34,7 @@ _STDLIB = set(sys.stdlib_module_names)
 class Problem:
     """One reason the program is not ready to run."""
 
-    kind: str  # "empty" | "syntax" | "import" | "network" | "window" | "programs" | "files" | "danger" | "nothing"
+    kind: str  # "empty" | "syntax" | "import" | "network" | "window" | "programs" | "files" | "danger" | "nothing" | "contract"
     message: str  # for the child: plain words, what happens next
     detail: str  # for the model's repair turn: precise and technical
     line: int | None = None
@@ -150,6 +150,71 @@ def _does_something(tree: ast.Module) -> bool:
             continue  # plain data
         return True
     return False
+
+
+def contract_problems(source: str, contract: str | None, idea: str, current_program: str | None = None) -> list[Problem]:
+    """The lesson's functions this program should have and does not (or with another number of inputs).
+
+    A lesson's contract lists the functions of all its steps, so only those the request is about count:
+    the ones the idea names, and the ones the child's current program already has (a change must keep
+    them). The real 1.5B sometimes wrote a lesson step's program without the function the step asked for
+    (lesson_with_model.py, lesson 01 step 1, fast kernel), and every later step failed on it."""
+    wanted = _functions(contract or "")
+    if not wanted:
+        return []
+    have = _functions(source)
+    kept = _functions(current_program or "")
+    problems = []
+    for name, inputs in wanted.items():
+        if not (re.search(rf"\b{re.escape(name)}\b", idea) or name in kept):
+            continue
+        signature = f"def {name}({', '.join(inputs)}):"
+        if name in have and len(have[name]) == len(inputs):
+            line = function_replaced(source, name)
+            if line is not None:
+                problems.append(Problem(
+                    "contract", f"Line {line} puts something else in the name {name}, so the function {name} is gone after it.",
+                    f"Line {line} assigns to {name}, which replaces the function {name}. Keep the function and store "
+                    f"its answer in another name, like result = {name}(...).", line))
+            continue
+        message = (f"The program doesn't have the function {name} that this step needs yet."
+                   if name not in have else f"The function {name} needs {len(inputs)} inputs for this step.")
+        problems.append(Problem("contract", message, f"The lesson needs a function written exactly like this: "
+                                f"{signature} Keep the rest of the program as it is and add or fix that function."))
+    return problems
+
+
+def function_replaced(source: str, name: str) -> int | None:
+    """The line where a top-level statement gives ``name``, a function of the program, another value (as in
+    ``profit = profit(made, sold, price, cost)``): after that line the function is gone, and anything
+    that calls it later (a lesson's checks) finds a number instead. None when that does not happen."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    defined = False
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            defined = True
+            continue
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For)):
+            targets = [node.target]
+        names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        if defined and name in names:
+            return node.lineno
+    return None
+
+
+def _functions(source: str) -> dict[str, list[str]]:
+    """Top-level functions of ``source`` and the names of their inputs."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    return {node.name: [a.arg for a in node.args.args] for node in tree.body if isinstance(node, ast.FunctionDef)}
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

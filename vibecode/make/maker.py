@@ -21,7 +21,7 @@ from vibecode.lm.base import Backend, ChatMessage, EngineError, GenerateOptions
 from vibecode.safety import check_idea, clean_output, clean_program
 
 from . import prompts
-from .check import Problem, add_missing_call, keeps_old, static_check
+from .check import Problem, add_missing_call, contract_problems, keeps_old, static_check
 from .harden import harden_number_input
 from .extract import cut_repetition, is_cut_off, repeating, split_answer
 from .types import AttemptRecord, MakeEvent, MakeRequest, MakeResult
@@ -70,6 +70,9 @@ class _Exchange:
     allow_files: bool
 
 
+RUNNABLE_PROBLEMS = ("forgot", "contract")  # the program still gets its trial run; a retry may do better
+
+
 @dataclasses.dataclass
 class _Attempt:
     answer: str
@@ -91,7 +94,7 @@ class _Attempt:
         """How good this attempt is: 0 no code, 1 check problems, 2 trial failed, 3 ran fine."""
         if not self.program:
             return 0
-        if any(p.kind != "forgot" for p in self.problems):
+        if any(p.kind not in RUNNABLE_PROBLEMS for p in self.problems):
             return 1
         if not self.trial_ok:
             return 2
@@ -305,6 +308,8 @@ class Maker:
         # or repeating answer, or a syntax error is better answered by a new sample
         if last.program and last.trial is not None and not last.trial_ok and number == 2:
             return "repair"
+        if last.program and last.problems and all(p.kind == "contract" for p in last.problems):
+            return "repair"  # the check says exactly what is wrong with the lesson's function; the rest can stay
         if change and number == 2 and _only_prose(last.answer):
             # A change request answered with a complete description and no program: the real 1.5B
             # does this to most lesson change requests (lesson_with_model.py, lesson 01 steps 3-4),
@@ -384,6 +389,7 @@ class Maker:
                 "forgot", "The new program forgot parts of your old one.",
                 "The new program dropped most of my old program. Keep all of my old program and add the change.",
             )]
+        attempt.problems += contract_problems(program, request.contract, request.idea, request.current_program)
         emit(MakeEvent("trial", "Trying the program...", attempt=number))
         attempt.trial = run_program(program, inputs, limits=self.limits)
         return attempt
