@@ -42,31 +42,24 @@ def read_bandwidth_gbs() -> float:
     return data.numel() * 4 / statistics.median(times) / 1e9
 
 
-def weight_bytes_per_token(folder: Path, fast: bool) -> int:
-    """Bytes a decode step reads: every quantized layer's q, scale and offset (float32; in the fast form,
-    layers the int8 kernel takes read float16 scales and no offsets where they follow the scales); the
-    embedding not."""
+def weight_bytes_per_token(folder: Path) -> int:
+    """Bytes a decode step reads: every quantized layer's q, scale and offset; the embedding not."""
     import json
 
-    import torch
     from safetensors import safe_open
 
-    from vibecode.lm.quantized import ZERO_POINTS, fits_int8_kernel
-
     layout = json.loads((folder / "quantized.json").read_text())
+    linear = {name for name, spec in layout["modules"].items() if spec["kind"] == "linear"}
     total = 0
     with safe_open(str(folder / "weights.safetensors"), framework="pt") as handle:
-        for spec in (s for s in layout["modules"].values() if s["kind"] == "linear"):
-            base = spec["tensors"]
-            q_bytes = handle.get_slice(f"{base}.q").get_shape()
-            rows, groups = handle.get_slice(f"{base}.scale").get_shape()
-            total += q_bytes[0] * q_bytes[1]
-            if fast and fits_int8_kernel(groups * spec["group"]):
-                scale, offset = handle.get_tensor(f"{base}.scale"), handle.get_tensor(f"{base}.offset")
-                symmetric = any(torch.equal(offset, scale * -z) for z in ZERO_POINTS)
-                total += rows * groups * 2 * (1 if symmetric else 2)
-            else:
-                total += rows * groups * 4 * 2
+        for key in handle.keys():
+            module = key.rsplit(".", 1)[0]
+            if module in linear:
+                shape = handle.get_slice(key).get_shape()
+                size = 1
+                for dim in shape:
+                    size *= dim
+                total += size * (1 if key.endswith(".q") else 4)
     return total
 
 
@@ -138,20 +131,17 @@ def _compare(args, model, gguf: Path) -> int:
         print(f"run {run + 1}: " + ", ".join(f"{k} {v[-1]['tok_s']:.1f} tok/s" for k, v in results.items()), flush=True)
     bandwidth = read_bandwidth_gbs()
     folder = next((Path(r["folder"]) for v in results.values() for r in v if r.get("folder")), None)
+    per_token = weight_bytes_per_token(folder) if folder else 0
+    bound = bandwidth * 1e9 / per_token if per_token else 0.0
     anchor = statistics.median(r["tok_s"] for r in results.get("llama.cpp", [{"tok_s": 0.0}]))
     print("-" * 80)
-    print(f"read bandwidth {bandwidth:.1f} GB/s")
-    bounds: dict[str, float] = {}
-    for name, runs in results.items():
-        if folder and name.startswith("vibecode"):
-            per_token = weight_bytes_per_token(folder, fast=runs[0].get("precision") == "fast")
-            bounds[name] = bandwidth * 1e9 / per_token
-            print(f"{name}: reads {per_token / 1e9:.2f} GB of weights a token; bound {bounds[name]:.1f} tok/s")
+    print(f"read bandwidth {bandwidth:.1f} GB/s; vibecode reads {per_token / 1e9:.2f} GB of weights a token; "
+          f"bound {bound:.1f} tok/s")
     for name, runs in results.items():
         speed = statistics.median(r["tok_s"] for r in runs)
         ttft = statistics.median(r["ttft"] for r in runs)
         ratio = f"{speed / anchor:.2f}x llama.cpp" if anchor else "-"
-        share = f"{speed / bounds[name]:.0%} of the bound" if name in bounds else ""
+        share = f"{speed / bound:.0%} of the bound" if bound and name.startswith("vibecode") else ""
         print(f"{name:20} decode {speed:5.1f} tok/s  first token {ttft:5.2f} s  {ratio:18} {share}")
     print(f"load average now {' '.join(open('/proc/loadavg').read().split()[:3])}")
     return 0

@@ -111,11 +111,8 @@ def test_kernel_matches_a_float32_matrix_product(ops, qtype, rows_of_x):
 @pytest.mark.parametrize("qtype", ["Q4_K", "Q6_K", "Q8_0"])
 @pytest.mark.parametrize("rows_of_x", [1, 3, 4, 9])
 def test_int8_activation_kernel_is_close_to_float32(ops, qtype, rows_of_x):
-    """The "fast" kernel rounds activations to int8 per block of 32 and reads float16 scales: close to the
-    float32 product, not equal."""
+    """The "fast" kernel rounds activations to int8 per block of 32: close to the float32 product, not equal."""
     import torch
-
-    from vibecode.lm import quantized
 
     if not ops.has_act8():
         pytest.skip("this processor has no AVX-512 VNNI, so vibecode runs the exact kernel only")
@@ -127,22 +124,18 @@ def test_int8_activation_kernel_is_close_to_float32(ops, qtype, rows_of_x):
     packed = ops.act8_pack(q, tensor.bits, tensor.group)
     assert torch.equal(ops.act8_unpack(packed, tensor.bits, tensor.group), q)
     assert not torch.equal(packed, q)
-    halves = quantized.half_scales(scale, offset)
-    assert halves[2] == {"Q4_K": 0.0, "Q6_K": 32.0, "Q8_0": 128.0}[qtype]  # offsets left out where they follow the scales
-    assert (halves[1].numel() == 0) == (halves[2] != 0.0)
-    scale16, offset16, zero, unscale = halves
-    got = ops.qlinear_act8(x, packed, scale16, offset16, tensor.bits, tensor.group, zero, unscale)
+    got = ops.qlinear_act8(x, packed, scale, offset, tensor.bits, tensor.group)
     exact = ops.qlinear(x, q, scale, offset, tensor.bits, tensor.group)
     error = (got.double() - want).abs().max() / want.abs().max()
     assert 0 < error < 0.05, error  # rounded, but only a little (random Q6_K blocks: median 1%, max 2.6%)
     assert (exact.double() - want).abs().max() / want.abs().max() < 1e-5
-    assert torch.equal(ops.qlinear_act8(x[-1:], packed, scale16, offset16, tensor.bits, tensor.group, zero, unscale), got[-1:])
+    assert torch.equal(ops.qlinear_act8(x[-1:], packed, scale, offset, tensor.bits, tensor.group), got[-1:])
 
 
 def test_switching_to_int8_activations_packs_each_layer_once_and_keeps_a_tied_embedding_exact(ops):
-    """The fast kernel reads re-ordered weights with float16 scales: use_int8_activations converts the
-    layers whose input size is a multiple of 256, an embedding and a tied output layer keep sharing one
-    weight tensor, and the embedding still gives the file's exact rows."""
+    """The fast kernel reads re-ordered weights: use_int8_activations packs the layers whose input size is a
+    multiple of 256, an embedding and a tied output layer keep sharing one tensor, the embedding still
+    gives the file's exact rows, and switching back restores the plain order."""
     import torch
     from torch import nn
 
@@ -152,33 +145,32 @@ def test_switching_to_int8_activations_packs_each_layer_once_and_keeps_a_tied_em
         pytest.skip("this processor has no AVX-512 VNNI, so vibecode runs the exact kernel only")
     kind = gguf.GGMLQuantizationType.Q6_K
     table = ggufq.to_qtensor(_random_blocks(kind, 40, 512), kind, (40, 512))
-    small = ggufq.to_qtensor(_random_blocks(gguf.GGMLQuantizationType.Q4_K, 8, 768), gguf.GGMLQuantizationType.Q4_K, (8, 768))
-    odd = ggufq.to_qtensor(_random_blocks(gguf.GGMLQuantizationType.Q8_0, 8, 320), gguf.GGMLQuantizationType.Q8_0, (8, 320))
-
-    def linear(t):
-        return quantized.QuantLinear(*(torch.from_numpy(a) for a in (t.q, t.scale, t.offset)), t.bits, t.group, None)
-
+    small = ggufq.to_qtensor(_random_blocks(kind, 8, 256 + 512), kind, (8, 768))
     parts = [torch.from_numpy(a) for a in (table.q, table.scale, table.offset)]
     model = nn.Module()
     model.embed = quantized.QuantEmbedding(*parts, table.bits, table.group)
     model.head = quantized.QuantLinear(*parts, table.bits, table.group, None)  # tied to the embedding
-    model.small, model.odd = linear(small), linear(odd)
+    odd = ggufq.to_qtensor(_random_blocks(gguf.GGMLQuantizationType.Q8_0, 8, 320), gguf.GGMLQuantizationType.Q8_0, (8, 320))
+    model.odd = quantized.QuantLinear(*(torch.from_numpy(a) for a in (odd.q, odd.scale, odd.offset)), odd.bits, odd.group, None)
+    model.small = quantized.QuantLinear(*(torch.from_numpy(a) for a in (small.q, small.scale, small.offset)), small.bits, small.group, None)
     ids = torch.tensor([[3, 0, 39, 7]])
     rows_before = model.embed(ids)
-    x, x_small, x_odd = torch.randn(2, 512), torch.randn(3, 768), torch.randn(1, 320)
-    exact = [model.head(x), model.small(x_small), model.odd(x_odd)]
+    x = torch.randn(2, 512)
+    exact = model.head(x)
 
-    assert quantized.use_int8_activations(model)
+    assert quantized.use_int8_activations(model, True)
     assert model.embed.packed and model.head.packed and model.small.packed
     assert not model.odd.packed  # 320 inputs: not a multiple of 256, stays on the exact kernel
     assert model.embed.q is model.head.q  # packed once, still shared
-    assert model.head.scale.dtype == torch.float16 and model.head.offset.numel() == 0  # Q6_K: zero point 32
-    assert model.small.offset.dtype == torch.float16 and model.small.offset.shape == model.small.scale.shape
     assert torch.equal(model.embed(ids), rows_before)
-    for fast, want in zip([model.head(x), model.small(x_small)], exact[:2]):
-        assert not torch.equal(fast, want)
-        assert (fast - want).abs().max() / want.abs().max() < 0.05
-    assert torch.equal(model.odd(x_odd), exact[2])
+    fast = model.head(x)
+    assert not torch.equal(fast, exact)
+    assert (fast - exact).abs().max() / exact.abs().max() < 0.05
+    assert model.odd(torch.randn(1, 320)).shape == (1, 8)
+
+    assert not quantized.use_int8_activations(model, False)
+    assert not model.head.packed and torch.equal(model.head.q, parts[0]) and model.embed.q is model.head.q
+    assert torch.equal(model.head(x), exact)
 
 
 def test_kernel_refuses_mismatched_shapes(ops):

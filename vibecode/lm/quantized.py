@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,52 +40,49 @@ LAYOUT = "quantized.json"
 
 
 PACK_BLOCK = 256  # the int8-activation kernel reads weights re-ordered in blocks of this many inputs
-ZERO_POINTS = (32.0, 128.0)  # offset = -zero * scale in Q6_K and Q8_0 weights: the kernel needs no offsets
 
 
-def fits_int8_kernel(inputs: int) -> bool:
-    return inputs % PACK_BLOCK == 0
+def use_int8_activations(model: nn.Module, on: bool) -> bool:
+    """Switch the model's quantized layers to the int8-activation kernel (AVX-512 VNNI; faster, answers can
+    differ slightly from float32) or back. Returns whether it is on: it needs a CPU with VNNI.
 
-
-def half_scales(scale: torch.Tensor, offset: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, float, float]:
-    """The int8 kernel's scales: float16 copies of ``scale`` and ``offset`` times 2^k (one k per layer, so
-    the largest lands near 2^14 and none becomes a tiny float16), and no offsets when they are ``-zero *
-    scale``. Returns (scale16, offset16 or empty, zero, 2^-k). A fifth fewer bytes to read per token; the
-    rounding is small next to rounding x to 8 bits."""
-    zero = next((z for z in ZERO_POINTS if torch.equal(offset, scale * -z)), 0.0)
-    biggest = float(scale.abs().max()) if zero else max(float(scale.abs().max()), float(offset.abs().max()))
-    k = math.floor(math.log2(2.0**14 / biggest)) if biggest > 0 else 0
-    factor = 2.0**k
-    scale16 = (scale * factor).half()
-    offset16 = torch.empty(0, dtype=torch.half) if zero else (offset * factor).half()
-    return scale16, offset16, zero, 1.0 / factor
-
-
-def use_int8_activations(model: nn.Module) -> bool:
-    """Switch a loaded model's quantized layers to the int8-activation kernel (AVX-512 VNNI; faster, answers
-    can differ slightly from float32); one way: the plain weights are not kept. Returns whether it
-    happened (it needs a CPU with VNNI). ``load_model(int8_activations=True)`` does the same while loading.
-
-    Every linear layer whose input size fits gets its weights re-ordered (``act8_pack``) and float16
-    scales; an embedding that shares its weights with a tied output layer follows it (re-ordered once,
-    still shared, its rows un-packed when looked up)."""
-    if not torch.ops.vibecode.has_act8():
-        return False
+    The kernel reads the weights in its own order (``act8_pack``, about a second for the 1.5B model), so
+    this re-orders every linear layer whose input size fits; an embedding that shares its tensor with a
+    tied output layer follows it (re-ordered once, still shared)."""
+    on = bool(on and torch.ops.vibecode.has_act8())
     done: dict[int, torch.Tensor] = {}
     for module in model.modules():
-        if isinstance(module, QuantLinear) and not module.packed and fits_int8_kernel(module.in_features):
-            if id(module.q) not in done:
-                done[id(module.q)] = torch.ops.vibecode.act8_pack(module.q, module.bits, module.group)
-            module.use_int8_kernel(done[id(module.q)], *half_scales(module.scale, module.offset))
-    for module in model.modules():
+        if isinstance(module, QuantLinear):
+            module.pack(on, done)
+    for module in model.modules():  # an embedding only follows the output layer it shares its weights with
         if isinstance(module, QuantEmbedding) and id(module.q) in done:
-            module.q, module.packed = done[id(module.q)], True
-    return True
+            module.pack(on, done)
+    return on
 
 
-class QuantLinear(nn.Module):
-    """``nn.Linear`` with kernel-form weights: plain (the exact float kernel), or packed with float16 scales
-    for the int8-activation kernel (``packed``)."""
+class _Packable:
+    """The weight order shared by QuantLinear and QuantEmbedding: plain, or packed for the int8 kernel."""
+
+    q: torch.Tensor
+    scale: torch.Tensor
+    bits: int
+    group: int
+    packed: bool = False
+
+    def pack(self, on: bool, done: dict[int, torch.Tensor]) -> None:
+        want = on and self.scale.shape[1] * self.group % PACK_BLOCK == 0  # the layer's input size
+        if want == self.packed:
+            return
+        key = id(self.q)
+        if key not in done:
+            reorder = torch.ops.vibecode.act8_pack if want else torch.ops.vibecode.act8_unpack
+            done[key] = reorder(self.q, self.bits, self.group)
+        self.q = done[key]
+        self.packed = want
+
+
+class QuantLinear(_Packable, nn.Module):
+    """``nn.Linear`` with kernel-form weights."""
 
     def __init__(self, q: torch.Tensor, scale: torch.Tensor, offset: torch.Tensor, bits: int, group: int,
                  bias: torch.Tensor | None) -> None:
@@ -98,28 +94,17 @@ class QuantLinear(nn.Module):
         self.register_buffer("scale", scale, persistent=False)
         self.register_buffer("offset", offset, persistent=False)
         self.bias = None if bias is None else nn.Parameter(bias, requires_grad=False)
-        self.packed = False
-        self.zero = 0.0  # packed: offset = -zero * scale when the offsets are left out
-        self.unscale = 1.0  # packed: the float16 scales are 1 / unscale times the real ones
-
-    def use_int8_kernel(self, packed_q: torch.Tensor, scale16: torch.Tensor, offset16: torch.Tensor, zero: float,
-                        unscale: float) -> None:
-        self.q, self.scale, self.offset = packed_q, scale16, offset16
-        self.zero, self.unscale, self.packed = zero, unscale, True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.packed:
-            y = torch.ops.vibecode.qlinear_act8(x, self.q, self.scale, self.offset, self.bits, self.group,
-                                                self.zero, self.unscale)
-        else:
-            y = torch.ops.vibecode.qlinear(x, self.q, self.scale, self.offset, self.bits, self.group)
+        multiply = torch.ops.vibecode.qlinear_act8 if self.packed else torch.ops.vibecode.qlinear
+        y = multiply(x, self.q, self.scale, self.offset, self.bits, self.group)
         return y if self.bias is None else y + self.bias
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bits={self.bits}, group={self.group}"
 
 
-class QuantEmbedding(nn.Module):
+class QuantEmbedding(_Packable, nn.Module):
     """``nn.Embedding`` with kernel-form rows: only the rows asked for are turned into float32."""
 
     def __init__(self, q: torch.Tensor, scale: torch.Tensor, offset: torch.Tensor, bits: int, group: int,
@@ -132,12 +117,11 @@ class QuantEmbedding(nn.Module):
         self.register_buffer("q", q, persistent=False)
         self.register_buffer("scale", scale, persistent=False)
         self.register_buffer("offset", offset, persistent=False)
-        self.packed = False  # q shared with a tied output layer in the int8 kernel's order
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         flat = ids.reshape(-1)
         q = self.q.index_select(0, flat)
-        if self.packed:
+        if self.packed:  # shared with a tied output layer in the int8 kernel's order
             q = torch.ops.vibecode.act8_unpack(q, self.bits, self.group)
         rows = torch.ops.vibecode.dequant(q, self.scale.index_select(0, flat),
                                           self.offset.index_select(0, flat), self.bits, self.group)
@@ -276,17 +260,15 @@ def is_quantized_folder(folder: Path) -> bool:
 
 
 def _read_tensor(path: Path, header: dict, start: int, name: str) -> torch.Tensor:
-    """One tensor of a safetensors file (uint8 or float32), read into its own memory, not memory-mapped:
-    turned into the int8 kernel's form at once and dropped, it leaves nothing behind (pages of the mapped
-    file that were read would stay counted in the process's memory)."""
+    """One uint8 tensor of a safetensors file, read into its own memory (not memory-mapped): re-ordered
+    at once and dropped, it then leaves nothing behind (mapped pages of the file would stay counted)."""
     spec = header[name]
     begin, end = spec["data_offsets"]
-    dtype = {"U8": torch.uint8, "F32": torch.float32}[spec["dtype"]]
-    out = torch.empty(spec["shape"], dtype=dtype)
+    out = torch.empty(spec["shape"], dtype=torch.uint8)
     with open(path, "rb") as handle:
         handle.seek(start + begin)
-        handle.readinto(out.numpy().reshape(-1).view(np.uint8).data)
-    assert out.numel() * out.element_size() == end - begin
+        handle.readinto(out.numpy().reshape(-1).data)
+    assert out.numel() == end - begin
     return out
 
 
@@ -317,33 +299,28 @@ def load_model(folder: Path, int8_activations: bool = False):
     act8 = bool(int8_activations and torch.ops.vibecode.has_act8())
     header, start = _safetensors_header(folder / WEIGHTS) if act8 else ({}, 0)
     packed: dict[str, torch.Tensor] = {}
-    # the linear layers whose input size fits take the int8 kernel's form; an embedding only shares the
-    # packed weights when it is tied to such an output layer
+    # the linear layers whose input size fits are packed; an embedding only when a tied output layer is
     to_pack = {spec["tensors"] for spec in layout["modules"].values() if act8 and spec["kind"] == "linear"
-               and fits_int8_kernel(tensors[f"{spec['tensors']}.scale"].shape[1] * spec["group"])}
+               and tensors[f"{spec['tensors']}.scale"].shape[1] * spec["group"] % PACK_BLOCK == 0}
     for name, spec in layout["modules"].items():
         base = spec["tensors"]
-        bits, group = spec["bits"], spec["group"]
-        if base in to_pack and base not in packed:
-            plain = _read_tensor(folder / WEIGHTS, header, start, f"{base}.q")
-            packed[base] = torch.ops.vibecode.act8_pack(plain, bits, group)
-            del plain
-        q = packed.get(base, tensors[f"{base}.q"])
+        q = tensors[f"{base}.q"]
+        fits = base in to_pack
+        if fits:
+            if base not in packed:
+                plain = _read_tensor(folder / WEIGHTS, header, start, f"{base}.q")
+                packed[base] = torch.ops.vibecode.act8_pack(plain, spec["bits"], spec["group"])
+                del plain
+            q = packed[base]
+        parts = (q, tensors[f"{base}.scale"], tensors[f"{base}.offset"])
         parent_name, _, child = name.rpartition(".")
         parent = model.get_submodule(parent_name) if parent_name else model
         old = getattr(parent, child)
         if spec["kind"] == "embedding":
-            new = QuantEmbedding(q, tensors[f"{base}.scale"], tensors[f"{base}.offset"], bits, group,
-                                 getattr(old, "padding_idx", None))
-            new.packed = base in packed
-        elif base in to_pack:
-            scale, offset = (_read_tensor(folder / WEIGHTS, header, start, f"{base}.{part}") for part in ("scale", "offset"))
-            new = QuantLinear(q, scale, offset, bits, group, tensors.get(f"{name}.bias"))
-            new.use_int8_kernel(q, *half_scales(scale, offset))
-            del scale, offset
+            new = QuantEmbedding(*parts, spec["bits"], spec["group"], getattr(old, "padding_idx", None))
         else:
-            new = QuantLinear(q, tensors[f"{base}.scale"], tensors[f"{base}.offset"], bits, group,
-                              tensors.get(f"{name}.bias"))
+            new = QuantLinear(*parts, spec["bits"], spec["group"], tensors.get(f"{name}.bias"))
+        new.packed = fits
         setattr(parent, child, new)
     for name, param in list(model.named_parameters()):
         if param.device.type != "meta":

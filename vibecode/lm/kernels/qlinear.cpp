@@ -374,49 +374,25 @@ Act8 quantize_x(const float* x, int64_t M, int64_t K) {
   return a;
 }
 
-// the block's weight scales (float16), one per lane
+// the block's weight scales, one per lane
 template <int GROUP>
-inline __m512 block_scales(const uint16_t* scale) {
+inline __m512 block_scales(const float* scale) {
   if constexpr (GROUP == 16) {
-    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(scale)));
+    return _mm512_loadu_ps(scale);
   } else {
     const __m512i idx = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
-    const __m256 eight = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scale)));
-    return _mm512_permutexvar_ps(idx, _mm512_castps256_ps512(eight));
+    return _mm512_permutexvar_ps(idx, _mm512_castps256_ps512(_mm256_loadu_ps(scale)));
   }
 }
 
-// sum_g h[g] * xsum[g] for float16 h (the offsets, or the scales of weights with a fixed zero point)
-inline float half_dot(const uint16_t* h, const float* xsum, int64_t ngroups) {
-  __m512 acc = _mm512_setzero_ps();
-  int64_t g = 0;
-  for (; g + 16 <= ngroups; g += 16)
-    acc = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(h + g))),
-                          _mm512_loadu_ps(xsum + g), acc);
-  float total = _mm512_reduce_add_ps(acc);
-  for (; g < ngroups; ++g) total += _cvtsh_ss(h[g]) * xsum[g];
-  return total;
-}
-
-// How the int8 kernel gets its scales: float16 copies of the weight scales and offsets multiplied by 2^k
-// (one k per layer, so none becomes a tiny float16), and no offsets at all for weights whose offset is
-// -zero * scale (Q6_K: zero 32, Q8_0: 128). Reading 2 bytes per group instead of 8 is a fifth less memory
-// per token; next to the rounding of x to 8 bits, the float16 rounding of the scales is small.
-struct HalfScales {
-  const uint16_t* scale;
-  const uint16_t* offset;  // nullptr: offset = -zero * scale
-  float zero;
-  float unscale;  // 2^-k
-};
-
 template <int BITS, int GROUP, int MT>
-void act8_block(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, const HalfScales& h, int64_t n0,
-                int64_t n1, float* out, int64_t N) {
+void act8_block(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, const float* scale, const float* offset,
+                int64_t n0, int64_t n1, float* out, int64_t N) {
   constexpr int64_t GPB = PACK_BLOCK / GROUP;
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   for (int64_t n = n0; n < n1; ++n) {
     const uint8_t* qn = q + n * row_bytes<BITS>(K);
-    const uint16_t* sn = h.scale + n * a.ngroups;
+    const float* sn = scale + n * a.ngroups;
     __m512 acc[MT];
     for (int m = 0; m < MT; ++m) acc[m] = _mm512_setzero_ps();
     for (int64_t b = 0; b < a.blocks; ++b) {
@@ -441,20 +417,18 @@ void act8_block(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, const Ha
         acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(d0, d1)), _mm512_mul_ps(s, dxl), acc[m]);
       }
     }
-    for (int m = 0; m < MT; ++m) {
-      const float* xsum = a.xsum.data() + (m0 + m) * a.ngroups;
-      const float offsets = h.offset ? half_dot(h.offset + n * a.ngroups, xsum, a.ngroups)
-                                     : -h.zero * half_dot(sn, xsum, a.ngroups);
-      out[m * N + n] = (_mm512_reduce_add_ps(acc[m]) + offsets) * h.unscale;
-    }
+    for (int m = 0; m < MT; ++m)
+      out[m * N + n] = _mm512_reduce_add_ps(acc[m]) +
+                       offset_dot(offset + n * a.ngroups, a.xsum.data() + (m0 + m) * a.ngroups, a.ngroups);
   }
 }
 
 template <int BITS, int GROUP>
-void run_act8(const float* x, int64_t M, int64_t K, const uint8_t* q, const HalfScales& h, float* out, int64_t N) {
+void run_act8(const float* x, int64_t M, int64_t K, const uint8_t* q, const float* scale, const float* offset,
+              float* out, int64_t N) {
   const Act8 a = quantize_x<GROUP>(x, M, K);
   over_rows(M, N, [&](int64_t m, auto rows_of_x, int64_t n0, int64_t n1) {
-    act8_block<BITS, GROUP, decltype(rows_of_x)::value>(a, m, K, q, h, n0, n1, out + m * N, N);
+    act8_block<BITS, GROUP, decltype(rows_of_x)::value>(a, m, K, q, scale, offset, n0, n1, out + m * N, N);
   });
 }
 #endif
@@ -515,37 +489,20 @@ at::Tensor qlinear(const at::Tensor& x_in, const at::Tensor& q, const at::Tensor
   return p.out;
 }
 
-// x times weights packed by act8_pack, with float16 scales (HalfScales; offset may be empty: then
-// offset = -zero * scale). K must be a multiple of PACK_BLOCK; the caller packs only such layers.
+// x times weights packed by act8_pack (K must be a multiple of PACK_BLOCK; the caller packs only such layers)
 at::Tensor qlinear_act8(const at::Tensor& x_in, const at::Tensor& q, const at::Tensor& scale,
-                        const at::Tensor& offset, int64_t bits, int64_t group, double zero, double unscale) {
+                        const at::Tensor& offset, int64_t bits, int64_t group) {
   TORCH_CHECK(HAS_ACT8, "qlinear_act8: this processor has no AVX-512 VNNI");
-  TORCH_CHECK(x_in.scalar_type() == at::kFloat, "qlinear_act8: x must be float32");
-  const int64_t K = x_in.size(-1);
-  TORCH_CHECK(bits == 4 ? group == Q4_GROUP : (group == 16 || group == 32), "qlinear_act8: unsupported layout");
-  TORCH_CHECK(K % PACK_BLOCK == 0, "qlinear_act8: the input size must be a multiple of 256");
-  TORCH_CHECK(q.dim() == 2 && q.is_contiguous() && q.scalar_type() == at::kByte && q.size(1) == (bits == 4 ? K / 2 : K),
-              "qlinear_act8: q does not match the input size");
-  TORCH_CHECK(scale.scalar_type() == at::kHalf && scale.is_contiguous() && scale.dim() == 2 &&
-              scale.size(0) == q.size(0) && scale.size(1) == K / group, "qlinear_act8: scale must be float16 [N, K/group]");
-  const bool has_offset = offset.numel() > 0;
-  TORCH_CHECK(!has_offset || (offset.sizes() == scale.sizes() && offset.scalar_type() == at::kHalf && offset.is_contiguous()),
-              "qlinear_act8: offset must be empty or shaped like scale");
-  const at::Tensor x = x_in.contiguous();
-  const int64_t N = q.size(0), M = K ? x.numel() / K : 0;
-  auto sizes = x.sizes().vec();
-  sizes.back() = N;
-  at::Tensor out = at::empty(sizes, x.options());
-  if (M == 0 || N == 0) return out;
+  Prepared p = prepare(x_in, q, scale, offset, bits, group);
+  TORCH_CHECK(p.K % PACK_BLOCK == 0, "qlinear_act8: the input size must be a multiple of 256");
+  if (p.M == 0 || p.N == 0) return p.out;
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
-  const HalfScales h{reinterpret_cast<const uint16_t*>(scale.data_ptr<at::Half>()),
-                     has_offset ? reinterpret_cast<const uint16_t*>(offset.data_ptr<at::Half>()) : nullptr,
-                     static_cast<float>(zero), static_cast<float>(unscale)};
   by_layout(bits, group, [&](auto b, auto g) {
-    run_act8<b.value, g.value>(x.data_ptr<float>(), M, K, q.data_ptr<uint8_t>(), h, out.data_ptr<float>(), N);
+    run_act8<b.value, g.value>(p.x.data_ptr<float>(), p.M, p.K, q.data_ptr<uint8_t>(), scale.data_ptr<float>(),
+                               offset.data_ptr<float>(), p.out.data_ptr<float>(), p.N);
   });
 #endif
-  return out;
+  return p.out;
 }
 
 // weights in the plain kernel form -> the order qlinear_act8 reads (and back: act8_unpack)
@@ -603,7 +560,7 @@ at::Tensor dequant(const at::Tensor& q, const at::Tensor& scale, const at::Tenso
 
 TORCH_LIBRARY(vibecode, m) {
   m.def("qlinear(Tensor x, Tensor q, Tensor scale, Tensor offset, int bits, int group) -> Tensor");
-  m.def("qlinear_act8(Tensor x, Tensor q, Tensor scale, Tensor offset, int bits, int group, float zero, float unscale) -> Tensor");
+  m.def("qlinear_act8(Tensor x, Tensor q, Tensor scale, Tensor offset, int bits, int group) -> Tensor");
   m.def("dequant(Tensor q, Tensor scale, Tensor offset, int bits, int group) -> Tensor");
   m.def("act8_pack(Tensor q, int bits, int group) -> Tensor");
   m.def("act8_unpack(Tensor q, int bits, int group) -> Tensor");
