@@ -18,7 +18,7 @@ from typing import Any, Callable
 from vibecode.lessons.market import describe as describe_market
 from vibecode.lessons.market import money
 from vibecode.lessons.model import SHAPE_WORDS, Check, CheckOutcome, Lesson, Step, StepReport
-from vibecode.make.check import function_replaced
+from vibecode.make.check import function_replaced, replaced_words
 
 log = logging.getLogger(__name__)
 
@@ -475,10 +475,8 @@ def _signature(lesson: Lesson, name: str) -> str:
 def _missing(check: Check, number: int, name: str, lesson: Lesson, notes: list[dict], program: str) -> CheckOutcome:
     replaced = function_replaced(program, name)
     if replaced is not None:
-        return _fail(check, number,
-                     f"Line {replaced} gives the name {name} a new value, so your function {name} is gone after it.",
-                     f"Keep the function and store its answer in another name, like: result = {name}(...)",
-                     expected=f"a function {_signature(lesson, name)}")
+        happened, advice = replaced_words(name, replaced)
+        return _fail(check, number, happened, advice, expected=f"a function {_signature(lesson, name)}")
     broken = [n for n in notes if n.get("what") not in (None, "timeout")]
     extra = ""
     if broken:

@@ -42,6 +42,11 @@ LAYOUT = "quantized.json"
 PACK_BLOCK = 256  # the int8-activation kernel reads weights re-ordered in blocks of this many inputs
 
 
+def fits_int8_kernel(inputs: int) -> bool:
+    """Whether a layer with this many inputs can be packed for the int8-activation kernel."""
+    return inputs % PACK_BLOCK == 0
+
+
 def use_int8_activations(model: nn.Module, on: bool) -> bool:
     """Switch the model's quantized layers to the int8-activation kernel (AVX-512 VNNI; faster, answers can
     differ slightly from float32) or back. Returns whether it is on: it needs a CPU with VNNI.
@@ -70,7 +75,7 @@ class _Packable:
     packed: bool = False
 
     def pack(self, on: bool, done: dict[int, torch.Tensor]) -> None:
-        want = on and self.scale.shape[1] * self.group % PACK_BLOCK == 0  # the layer's input size
+        want = on and fits_int8_kernel(self.scale.shape[1] * self.group)
         if want == self.packed:
             return
         key = id(self.q)
@@ -301,7 +306,7 @@ def load_model(folder: Path, int8_activations: bool = False):
     packed: dict[str, torch.Tensor] = {}
     # the linear layers whose input size fits are packed; an embedding only when a tied output layer is
     to_pack = {spec["tensors"] for spec in layout["modules"].values() if act8 and spec["kind"] == "linear"
-               and tensors[f"{spec['tensors']}.scale"].shape[1] * spec["group"] % PACK_BLOCK == 0}
+               and fits_int8_kernel(tensors[f"{spec['tensors']}.scale"].shape[1] * spec["group"])}
     for name, spec in layout["modules"].items():
         base = spec["tensors"]
         q = tensors[f"{base}.q"]

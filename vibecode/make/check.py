@@ -172,16 +172,22 @@ def contract_problems(source: str, contract: str | None, idea: str, current_prog
         if name in have and len(have[name]) == len(inputs):
             line = function_replaced(source, name)
             if line is not None:
-                problems.append(Problem(
-                    "contract", f"Line {line} puts something else in the name {name}, so the function {name} is gone after it.",
-                    f"Line {line} assigns to {name}, which replaces the function {name}. Keep the function and store "
-                    f"its answer in another name, like result = {name}(...).", line))
+                message, advice = replaced_words(name, line)
+                problems.append(Problem("contract", message, f"Line {line} assigns to {name}, which replaces the "
+                                        f"function {name}. {advice}", line))
             continue
         message = (f"The program doesn't have the function {name} that this step needs yet."
                    if name not in have else f"The function {name} needs {len(inputs)} inputs for this step.")
         problems.append(Problem("contract", message, f"The lesson needs a function written exactly like this: "
                                 f"{signature} Keep the rest of the program as it is and add or fix that function."))
     return problems
+
+
+def replaced_words(name: str, line: int) -> tuple[str, str]:
+    """What happened and what to try, in a child's words, when line ``line`` replaced the function ``name``
+    (the Maker's repair turn and the lesson checks say it the same way)."""
+    return (f"Line {line} gives the name {name} a new value, so your function {name} is gone after it.",
+            f"Keep the function and store its answer in another name, like: result = {name}(...)")
 
 
 def function_replaced(source: str, name: str) -> int | None:
