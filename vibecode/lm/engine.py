@@ -217,13 +217,9 @@ class LocalModel:
         self.tokenizer = AutoTokenizer.from_pretrained(target, local_files_only=local_only)
         if local_only and quantized.is_quantized_folder(Path(target)):
             self.form = QUANTIZED  # also a quantized folder named directly
-            wanted_fast = self.int8_activations
-            self.model = quantized.load_model(Path(target), int8_activations=wanted_fast)
-            self.int8_activations = self.model.int8_activations
+            self.model = quantized.load_model(Path(target), int8_activations=self.int8_activations)
             if self.int8_activations:
-                self.form_reason += ", 8-bit activations"
-            elif wanted_fast:
-                self.form_reason += " (this processor has no AVX-512 VNNI for 8-bit activations)"
+                self.form_reason += f", 8-bit activations ({torch.ops.vibecode.act8_isa()})"
         else:
             self.model = AutoModelForCausalLM.from_pretrained(
                 target, dtype=torch.float32, local_files_only=local_only

@@ -5,12 +5,12 @@
   2-core CPU, about a fifth of the memory. Needs an x86-64 CPU with AVX2 and a C++ compiler the first time
   (the kernels are built once).
 * ``fast``: the same weights, with the activations rounded to 8 bits per block of 32 (as llama.cpp does)
-  so the kernel sums with AVX-512 VNNI integer instructions. Answers can differ slightly from float32;
-  see ``AUTO_FAST`` for what was measured. On a CPU without VNNI it is ``quantized``.
+  so the kernel sums with integer instructions (AVX-512 VNNI where the CPU has it, else AVX2), and the
+  K-quant layers read the file's own small scales. Answers can differ slightly from float32; see
+  ``AUTO_FAST`` for what was measured.
 * ``float32``: every weight de-quantised to float32 and run by plain transformers: the reference, and
   what ``transformers serve`` (classroom mode) loads.
-* ``auto`` (the default): ``fast`` where this computer can build and run the kernels and has VNNI, else
-  ``quantized`` where the kernels run, else ``float32``.
+* ``auto`` (the default): ``fast`` where this computer can build and run the kernels, else ``float32``.
 
 A teacher can set ``model_precision`` in the settings file, or ``VIBECODE_PRECISION`` for one run.
 Models that are not GGUF files (a transformers folder, a Hugging Face id) always run as they are.
@@ -26,8 +26,8 @@ from vibecode.settings import PRECISIONS as CHOICES
 AUTO = "auto"  # CHOICES: auto, fast, quantized, float32
 FAST = "fast"
 ENV = "VIBECODE_PRECISION"
-# Whether "auto" uses the int8-activation kernel where the CPU has it. Measured on the 1.5B, 2-core AMD EPYC
-# with VNNI, 2026-11-28: HumanEval pass@1 on the first 40 problems 34/40 (fast, first kernel) and 32/40
+# Whether "auto" uses the int8-activation kernel. Measured on the 1.5B, 2-core AMD EPYC (Zen 4) with VNNI,
+# 2026-11-28: HumanEval pass@1 on the first 40 problems 34/40 (fast, first kernel) and 32/40
 # (fast, packed-block kernel) vs 33/40 (quantized, and float32 with the same passes and fails), within the
 # 3 points asked; the 40 kid ideas ran 40/40 and matched 36/40 (first kernel); a new program's median
 # 11.4 s vs 16.5 s, a change 13.1 s vs 22.6 s (vibecode bench speed, packed-block kernel). So yes.

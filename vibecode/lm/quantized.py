@@ -34,7 +34,8 @@ from vibecode.lm import kernels as kernel_build
 
 log = logging.getLogger("vibecode.lm.quantized")
 
-FORMAT = "vibecode-quantized/2"  # /2: int8 weights unsigned with an offset (for the int8-activation kernel)
+FORMAT = "vibecode-quantized/3"  # /2: int8 weights unsigned with an offset; /3: K-quants keep their own scales
+KSCALE_PARTS = ("sub", "sub_min", "d", "dmin")  # ggufq.KScales, stored as "<module>.<part>"
 WEIGHTS = "weights.safetensors"
 LAYOUT = "quantized.json"
 
@@ -48,13 +49,13 @@ def fits_int8_kernel(inputs: int) -> bool:
 
 
 def use_int8_activations(model: nn.Module, on: bool) -> bool:
-    """Switch the model's quantized layers to the int8-activation kernel (AVX-512 VNNI; faster, answers can
-    differ slightly from float32) or back. Returns whether it is on: it needs a CPU with VNNI.
+    """Switch the model's quantized layers to the int8-activation kernel (faster, answers can differ slightly
+    from float32) or back. Returns whether it is on.
 
     The kernel reads the weights in its own order (``act8_pack``, about a second for the 1.5B model), so
     this re-orders every linear layer whose input size fits; an embedding that shares its tensor with a
     tied output layer follows it (re-ordered once, still shared)."""
-    on = bool(on and torch.ops.vibecode.has_act8())
+    on = bool(on)
     done: dict[int, torch.Tensor] = {}
     for module in model.modules():
         if isinstance(module, QuantLinear):
@@ -69,12 +70,14 @@ class _Packable:
     """The weight order shared by QuantLinear and QuantEmbedding: plain, or packed for the int8 kernel."""
 
     q: torch.Tensor
-    scale: torch.Tensor
+    scale: torch.Tensor | None
     bits: int
     group: int
     packed: bool = False
 
     def pack(self, on: bool, done: dict[int, torch.Tensor]) -> None:
+        if self.scale is None:
+            raise ValueError("this layer was loaded for the int8 kernel only (its K-quant blocks, no float scales)")
         want = on and fits_int8_kernel(self.scale.shape[1] * self.group)
         if want == self.packed:
             return
@@ -87,22 +90,38 @@ class _Packable:
 
 
 class QuantLinear(_Packable, nn.Module):
-    """``nn.Linear`` with kernel-form weights."""
+    """``nn.Linear`` with kernel-form weights.
 
-    def __init__(self, q: torch.Tensor, scale: torch.Tensor, offset: torch.Tensor, bits: int, group: int,
-                 bias: torch.Tensor | None) -> None:
+    A K-quant layer in the app's fast form comes as ``kblocks`` instead (``act8k_pack``: the packed values
+    with the file's own scales inside each block of 256; no float scale and offset, fewer bytes per token,
+    the same numbers) and runs ``qlinear_act8k``."""
+
+    def __init__(self, q: torch.Tensor | None, scale: torch.Tensor | None, offset: torch.Tensor | None, bits: int,
+                 group: int, bias: torch.Tensor | None, kblocks: torch.Tensor | None = None,
+                 in_features: int = 0) -> None:
         super().__init__()
         self.bits, self.group = bits, group
-        self.out_features = int(scale.shape[0])
-        self.in_features = int(scale.shape[1]) * group
+        if kblocks is not None:
+            self.out_features, self.in_features = int(kblocks.shape[0]), in_features
+            self.packed = True
+        elif q is not None and scale is not None:
+            self.out_features = int(q.shape[0])
+            self.in_features = int(q.shape[1]) * (2 if bits == 4 else 1)
+        else:
+            raise ValueError("a quantized layer needs its weights and scales")
         self.register_buffer("q", q, persistent=False)
         self.register_buffer("scale", scale, persistent=False)
         self.register_buffer("offset", offset, persistent=False)
+        self.register_buffer("kblocks", kblocks, persistent=False)
         self.bias = None if bias is None else nn.Parameter(bias, requires_grad=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        multiply = torch.ops.vibecode.qlinear_act8 if self.packed else torch.ops.vibecode.qlinear
-        y = multiply(x, self.q, self.scale, self.offset, self.bits, self.group)
+        ops = torch.ops.vibecode
+        if self.kblocks is not None:
+            y = ops.qlinear_act8k(x, self.kblocks, self.bits, self.group)
+        else:
+            multiply = ops.qlinear_act8 if self.packed else ops.qlinear
+            y = multiply(x, self.q, self.scale, self.offset, self.bits, self.group)
         return y if self.bias is None else y + self.bias
 
     def extra_repr(self) -> str:
@@ -223,10 +242,14 @@ def build_from_gguf(gguf_path: Path, work: Path, on_fraction: Callable[[str, flo
             arrays[f"{module_name}.q"] = qtensor.q
             arrays[f"{module_name}.scale"] = qtensor.scale
             arrays[f"{module_name}.offset"] = qtensor.offset
+            if qtensor.kscales is not None:
+                for part in KSCALE_PARTS:
+                    arrays[f"{module_name}.{part}"] = getattr(qtensor.kscales, part)
             modules[module_name] = {
                 "kind": "embedding" if kind is nn.Embedding else "linear",
                 "bits": qtensor.bits, "group": qtensor.group, "exact": qtensor.exact,
                 "tensors": module_name, "gguf_type": tensor.tensor_type.name,
+                "kscales": qtensor.kscales is not None,
             }
             types[tensor.tensor_type.name] = types.get(tensor.tensor_type.name, 0) + 1
             continue
@@ -286,10 +309,10 @@ def _safetensors_header(path: Path) -> tuple[dict, int]:
 def load_model(folder: Path, int8_activations: bool = False):
     """The model in ``folder`` (made by ``build_from_gguf``), ready to generate. Needs the kernels.
 
-    With ``int8_activations`` (and a CPU with VNNI) the layers that fit are packed for the int8 kernel
-    while loading, one at a time, so memory peaks at the model's size plus one layer; ``model.int8_activations``
-    says whether it happened."""
-    from safetensors.torch import load_file
+    With ``int8_activations`` the layers that fit are packed for the int8 kernel while loading, one at a
+    time, so memory peaks at the model's size plus one layer; K-quant layers then keep only their own
+    scales (``qlinear_act8k``), not the float ones."""
+    from safetensors import safe_open
     from transformers import AutoConfig, GenerationConfig
 
     status = kernel_build.load()
@@ -300,45 +323,59 @@ def load_model(folder: Path, int8_activations: bool = False):
         raise ValueError(f"{folder}: unknown quantized format {layout.get('format')!r}")
     config = AutoConfig.from_pretrained(folder)
     model = _meta_model(config)
-    tensors = load_file(str(folder / WEIGHTS))
-    act8 = bool(int8_activations and torch.ops.vibecode.has_act8())
-    header, start = _safetensors_header(folder / WEIGHTS) if act8 else ({}, 0)
-    packed: dict[str, torch.Tensor] = {}
+    act8 = bool(int8_activations)
+    header, start = _safetensors_header(folder / WEIGHTS)
+    modules = layout["modules"]
     # the linear layers whose input size fits are packed; an embedding only when a tied output layer is
-    to_pack = {spec["tensors"] for spec in layout["modules"].values() if act8 and spec["kind"] == "linear"
-               and fits_int8_kernel(tensors[f"{spec['tensors']}.scale"].shape[1] * spec["group"])}
-    for name, spec in layout["modules"].items():
-        base = spec["tensors"]
-        q = tensors[f"{base}.q"]
-        fits = base in to_pack
-        if fits:
-            if base not in packed:
+    to_pack = {spec["tensors"] for spec in modules.values() if act8 and spec["kind"] == "linear"
+               and fits_int8_kernel(header[f"{spec['tensors']}.scale"]["shape"][1] * spec["group"])}
+    # a packed K-quant layer keeps its own scales inside its blocks (not one that an embedding shares);
+    # measured on AVX2 only: a CPU with VNNI keeps the int8 kernel it was measured with (float scales)
+    embedding_bases = {spec["tensors"] for spec in modules.values() if spec["kind"] == "embedding"}
+    kblocks = act8 and torch.ops.vibecode.act8_isa() == "avx2"
+    packed: dict[str, torch.Tensor] = {}
+    with safe_open(str(folder / WEIGHTS), framework="pt") as weights:
+        for name, spec in modules.items():
+            base, bits, group = spec["tensors"], spec["bits"], spec["group"]
+            fits = base in to_pack
+            parent_name, _, child = name.rpartition(".")
+            parent = model.get_submodule(parent_name) if parent_name else model
+            old = getattr(parent, child)
+            bias = weights.get_tensor(f"{name}.bias") if f"{name}.bias" in header else None
+            if fits and kblocks and spec.get("kscales") and base not in embedding_bases:
                 plain = _read_tensor(folder / WEIGHTS, header, start, f"{base}.q")
-                packed[base] = torch.ops.vibecode.act8_pack(plain, spec["bits"], spec["group"])
-                del plain
-            q = packed[base]
-        parts = (q, tensors[f"{base}.scale"], tensors[f"{base}.offset"])
-        parent_name, _, child = name.rpartition(".")
-        parent = model.get_submodule(parent_name) if parent_name else model
-        old = getattr(parent, child)
-        if spec["kind"] == "embedding":
-            new = QuantEmbedding(*parts, spec["bits"], spec["group"], getattr(old, "padding_idx", None))
-        else:
-            new = QuantLinear(*parts, spec["bits"], spec["group"], tensors.get(f"{name}.bias"))
-        new.packed = fits
-        setattr(parent, child, new)
-    for name, param in list(model.named_parameters()):
-        if param.device.type != "meta":
-            continue
-        if name not in tensors:
-            raise ValueError(f"{folder}: no weights for {name}")
-        module_name, _, leaf = name.rpartition(".")
-        module = model.get_submodule(module_name) if module_name else model
-        module._parameters[leaf] = nn.Parameter(tensors[name], requires_grad=False)
+                kparts = [weights.get_tensor(f"{base}.{part}") for part in KSCALE_PARTS]
+                blocks = torch.ops.vibecode.act8k_pack(plain, *kparts, bits, group)
+                del plain, kparts
+                in_features = header[f"{base}.scale"]["shape"][1] * group
+                setattr(parent, child, QuantLinear(None, None, None, bits, group, bias, blocks, in_features))
+                continue
+            if fits:
+                if base not in packed:
+                    plain = _read_tensor(folder / WEIGHTS, header, start, f"{base}.q")
+                    packed[base] = torch.ops.vibecode.act8_pack(plain, bits, group)
+                    del plain
+                q = packed[base]
+            else:
+                q = weights.get_tensor(f"{base}.q")
+            scale, offset = weights.get_tensor(f"{base}.scale"), weights.get_tensor(f"{base}.offset")
+            if spec["kind"] == "embedding":
+                new = QuantEmbedding(q, scale, offset, bits, group, getattr(old, "padding_idx", None))
+            else:
+                new = QuantLinear(q, scale, offset, bits, group, bias)
+            new.packed = fits
+            setattr(parent, child, new)
+        for name, param in list(model.named_parameters()):
+            if param.device.type != "meta":
+                continue
+            if name not in header:
+                raise ValueError(f"{folder}: no weights for {name}")
+            module_name, _, leaf = name.rpartition(".")
+            module = model.get_submodule(module_name) if module_name else model
+            module._parameters[leaf] = nn.Parameter(weights.get_tensor(name), requires_grad=False)
     leftovers = [n for n, t in list(model.named_parameters()) + list(model.named_buffers()) if t is not None and t.device.type == "meta"]
     if leftovers:
         raise ValueError(f"{folder}: nothing loaded for {leftovers[:5]}")
     if (folder / "generation_config.json").exists():
         model.generation_config = GenerationConfig.from_pretrained(folder)
-    model.int8_activations = act8
     return model.eval()
