@@ -78,3 +78,25 @@ def test_a_remembered_start_gives_the_same_answer_sooner(tiny_backend, session_c
         assert fresh_backend.last_stats.cached_prompt_tokens > system_tokens
     finally:
         fresh_backend.close()
+
+
+@pytest.mark.model
+def test_reading_ahead_while_the_child_types_leaves_only_the_idea_to_read(tiny_backend):
+    """REAL tiny model. The app has the model read what comes before the child's words while they type
+    (Maker.read_ahead): the example a new idea picks, or the child's program for a change. After Enter only
+    the idea and the chat template's few tokens are left to read."""
+    from vibecode.make import Maker, MakeRequest
+
+    maker = Maker(tiny_backend, retry="none", max_new_tokens=8)
+    program = "\n".join(f'print("line {i}: lemonade costs {i} dollars")' for i in range(12)) + "\n"
+    requests = [
+        MakeRequest(idea="a robot that tells jokes about vegetables"),
+        MakeRequest(idea="make it also say thank you", current_program=program),
+    ]
+    for request in requests:
+        assert prompts.before_idea(maker._messages(request))[-1].content.find(request.idea) < 0
+        maker.read_ahead(request)
+        maker.make(request)
+        stats = tiny_backend.last_stats
+        left = stats.prompt_tokens - stats.cached_prompt_tokens
+        assert stats.cached_prompt_tokens > 150 and 0 < left <= 30, (stats.prompt_tokens, stats.cached_prompt_tokens)

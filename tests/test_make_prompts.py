@@ -54,3 +54,26 @@ def test_a_python_contract_is_shown_as_code_to_write():
     system = make_messages("make profit", contract=contract)[0].content
     assert "write them with exactly these names and arguments:\n```python\ndef profit(" in system
     assert system.rstrip().endswith("```")
+
+
+def test_before_idea_is_what_comes_before_the_childs_words():
+    """What the app lets the model read while the child types: never the idea itself."""
+    from vibecode.make.prompts import CHANGE_LEAD, before_idea, continue_messages
+
+    idea = "a lemonade stand where I pick the price"
+    new = make_messages(idea)
+    ahead = before_idea(new)
+    assert ahead == new[:-1] and [m.role for m in ahead] == ["system", "user", "assistant"]
+    assert all(idea not in m.content for m in ahead)
+
+    program = 'price = 2\nprint("Change it: not here")\n'
+    change = make_messages("make it cost 3", current_program=program)
+    ahead = before_idea(change)
+    assert ahead[:-1] == change[:-1]
+    last = ahead[-1].content
+    assert last.endswith(CHANGE_LEAD) and program.strip() in last and "make it cost 3" not in last
+    assert change[-1].content.startswith(last)  # the real prompt goes on from there
+
+    continued = continue_messages(new, "Here it is.\n```python\nprint(1)\n```", "make it cost 3")
+    ahead = before_idea(continued)
+    assert ahead[:-1] == continued[:-1] and ahead[-1].content == CHANGE_LEAD

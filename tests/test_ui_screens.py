@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from e2e.ui_support import (
-    GREETING, answer, chat_texts, click_when_still, make_app, scripted, start_from_home, type_idea, wait_for, wait_model_idle,
+    GREETING, THANKS, answer, chat_texts, click_when_still, make_app, scripted, start_from_home, type_idea, wait_for,
+    wait_model_idle,
 )
 from vibecode.lm.base import EngineError
 from vibecode.lm.scripted import ScriptedBackend
@@ -130,3 +131,29 @@ async def test_a_model_that_cannot_start_gets_kind_words():
         last = chat_texts(screen)[-1]
         assert "Ask your teacher" in last and "Traceback" not in last
         assert screen.query_one("#idea").disabled is False
+
+
+async def test_while_the_child_types_a_change_the_model_reads_the_program_ahead():
+    """FAKE model (it records what it is given to read). After a pause in typing, the model gets the start of
+    the prompt the change will have (the conversation with the program, up to "Change it:"), never the
+    words being typed; Enter then asks for the change as usual."""
+    from vibecode.make.prompts import CHANGE_LEAD
+
+    backend = scripted([answer("Hi!", GREETING), answer("Thanks.", THANKS)])
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_from_home(pilot, "say hello")
+        box = screen.query_one("#idea")
+        box.focus()
+        await pilot.pause(1.0)  # whatever the cleared box asked for is read by now
+        backend.prefills.clear()
+        box.value = "make it also say thank you"
+        await wait_for(pilot, lambda: backend.prefills, 10, "the model to read ahead")
+        ahead = backend.prefills[-1]
+        assert ahead[-1].content.endswith(CHANGE_LEAD) and any("Hello" in m.content for m in ahead)
+        assert not any("thank you" in m.content for m in ahead)
+        await pilot.press("enter")
+        await wait_model_idle(pilot)
+        asked = backend.calls[-1]
+        assert asked[:-1] == ahead[:-1] and asked[-1].content.startswith(ahead[-1].content)
+        assert "thank you" in asked[-1].content

@@ -317,9 +317,9 @@ class LocalModel:
         typing), so an answer that starts the same way begins sooner. Returns the tokens read."""
         assert self.model is not None and self.tokenizer is not None
         ids = self._encode(messages, add_generation_prompt=False)["input_ids"]
+        if self.prompt_cache.remembered(ids[0].tolist()) >= ids.shape[1]:
+            return 0  # already remembered (read ahead while the child types: often the same start again)
         cache, cached = self.prompt_cache.start(ids[0].tolist() + [-1], self._new_cache)
-        if cached >= ids.shape[1]:
-            return 0  # already remembered
         with torch.inference_mode():
             self.model(input_ids=ids[:, cached:], past_key_values=cache, use_cache=True,
                        cache_position=torch.arange(cached, ids.shape[1]), logits_to_keep=1)

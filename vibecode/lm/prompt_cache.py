@@ -35,6 +35,10 @@ class PromptCache:
     entries: list[_Entry] = field(default_factory=list)
     _clock: int = 0
 
+    def remembered(self, ids: list[int]) -> int:
+        """How many of ``ids`` (from the start) some remembered prompt already holds; nothing is copied."""
+        return max((common_prefix(entry.ids, ids) for entry in self.entries), default=0)
+
     def start(self, ids: list[int], new_cache) -> tuple[object, int]:
         """A cache to generate ``ids`` with: a copy of the longest matching beginning we remember (so the
         remembered one stays intact), or ``new_cache()``. Returns (cache, tokens it already holds)."""

@@ -49,6 +49,7 @@ class ScriptedBackend(Backend):
         self.chunk_chars = max(1, chunk_chars)
         self.delay = max(0.0, delay)
         self.calls: list[list[ChatMessage]] = []  # what was asked, for tests to inspect
+        self.prefills: list[list[ChatMessage]] = []  # what it was given to read ahead (nothing to remember)
         self.options: list[GenerateOptions] = []  # and how
         self._cancel_event = threading.Event()
         self._next = 0
@@ -68,6 +69,9 @@ class ScriptedBackend(Backend):
             raise EngineError("The practice answers file has no answers in it.")
         if on_progress is not None:
             on_progress("Ready!", 1.0)
+
+    def prefill(self, messages: list[ChatMessage]) -> None:
+        self.prefills.append(list(messages))
 
     def _stream(self, messages: list[ChatMessage], options: GenerateOptions) -> Iterator[str]:
         self._cancel_event.clear()

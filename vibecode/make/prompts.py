@@ -132,8 +132,29 @@ def ask_for_program(messages: list[ChatMessage]) -> list[ChatMessage]:
     return messages[:-1] + [ChatMessage("user", f"{PROGRAM_ASK} {last.content}")]
 
 
+CHANGE_LEAD = "Change it:"  # a change request's words start after this
+
+
+def before_idea(messages: list[ChatMessage]) -> list[ChatMessage]:
+    """The part of a first answer's prompt that comes before the child's words: what the app can have the
+    model read while the child is still typing them. A new program's prompt is everything before the last
+    message (the system prompt, the example the idea so far picks, the chat); a change's also has the
+    start of its last message (the child's program, up to "Change it:")."""
+    if not messages or messages[-1].role != "user":
+        return list(messages)
+    last = messages[-1].content
+    lead = "\n```\n" + CHANGE_LEAD
+    if last.startswith(CHANGE_LEAD):
+        keep = CHANGE_LEAD
+    elif (at := last.find(lead)) >= 0:
+        keep = last[: at + len(lead)]
+    else:
+        keep = ""
+    return list(messages[:-1]) + ([ChatMessage("user", keep)] if keep else [])
+
+
 def change_request(idea: str, current_program: str) -> str:
-    return f"Here is my program:\n{fence(current_program)}\nChange it: {idea.strip()}\n{CHANGE_ASK}"
+    return f"Here is my program:\n{fence(current_program)}\n{CHANGE_LEAD} {idea.strip()}\n{CHANGE_ASK}"
 
 
 def continue_messages(previous: list[ChatMessage], answer: str, idea: str) -> list[ChatMessage]:
@@ -155,7 +176,7 @@ def continue_messages(previous: list[ChatMessage], answer: str, idea: str) -> li
             continue
         skip_answer = False
         kept.append(msg)
-    return kept + [ChatMessage("assistant", answer), ChatMessage("user", f"Change it: {idea.strip()}\n{CHANGE_ASK}")]
+    return kept + [ChatMessage("assistant", answer), ChatMessage("user", f"{CHANGE_LEAD} {idea.strip()}\n{CHANGE_ASK}")]
 
 
 def repair_messages(

@@ -163,6 +163,10 @@ class BuildScreen(ModelJobs, RunJobs, Screen):
         self.refresh_timeline()
 
     # -- chat --------------------------------------------------------------------------------
+    @on(Input.Changed, "#idea")
+    def idea_changed(self, event: Input.Changed) -> None:
+        self.idea_changing(event.value)
+
     @on(Input.Submitted, "#idea")
     def idea_typed(self, event: Input.Submitted) -> None:
         event.stop()

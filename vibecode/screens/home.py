@@ -95,6 +95,23 @@ class HomeScreen(Screen):
         return list_lessons()
 
     # -- actions ---------------------------------------------------------------------------
+    @on(Input.Changed, "#new-idea")
+    def idea_changed(self, event: Input.Changed) -> None:
+        """After a pause in typing, let the model read the start of the new program's prompt."""
+        from vibecode.screens.model_jobs import READ_AHEAD_PAUSE
+
+        timer = getattr(self, "_read_ahead_timer", None)
+        if timer is not None:
+            timer.stop()
+        idea = event.value.strip()
+        self._read_ahead_timer = self.set_timer(READ_AHEAD_PAUSE, lambda: self.read_ahead_worker(idea))
+
+    @work(thread=True, exclusive=True, group="read-ahead", exit_on_error=False, description="Reading ahead")
+    def read_ahead_worker(self, idea: str) -> None:
+        from vibecode.make import MakeRequest
+
+        self.app.services.read_ahead(MakeRequest(idea=idea))
+
     @on(Input.Submitted, "#new-idea")
     def idea_typed(self, event: Input.Submitted) -> None:
         idea = event.value.strip()

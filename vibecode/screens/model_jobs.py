@@ -18,6 +18,9 @@ from vibecode.screens import words
 
 log = logging.getLogger("vibecode.ui")
 CONVERSATION_TURNS = 8
+# After the child stops typing this long, the model reads the start of the prompt the idea will get (the
+# example it picks, or the child's program for a change), so less is left to read after Enter.
+READ_AHEAD_PAUSE = 0.6
 
 
 @dataclass
@@ -46,6 +49,28 @@ class ModelJobs:
         self._events: list[Any] = []
         self._events_lock = threading.Lock()
         self._pending_personal: str | None = None
+        self._read_ahead_timer: Any = None
+
+    # -- reading ahead while the child types -------------------------------------------------
+    def idea_changing(self, text: str) -> None:
+        """The idea box changed: after a short pause, let the model read what comes before the idea."""
+        if self._read_ahead_timer is not None:
+            self._read_ahead_timer.stop()
+        self._read_ahead_timer = self.set_timer(READ_AHEAD_PAUSE, lambda: self._read_ahead(text))
+
+    def _read_ahead(self, text: str) -> None:
+        self._read_ahead_timer = None
+        if self.job is not None:
+            return
+        from vibecode.make import MakeRequest
+
+        self.read_ahead_worker(MakeRequest(idea=text.strip(), current_program=self.editor.text or None,
+                                           conversation=self._conversation(), contract=self.contract,
+                                           allow_files=self.allow_files, trial_inputs=self.trial_inputs))
+
+    @work(thread=True, exclusive=True, group="read-ahead", exit_on_error=False, description="Reading ahead")
+    def read_ahead_worker(self, request: Any) -> None:
+        self.app.services.read_ahead(request)
 
     @property
     def chat(self):

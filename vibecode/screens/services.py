@@ -126,6 +126,18 @@ class Services:
         except Exception:
             log.exception("reading the system prompt ahead failed")
 
+    def read_ahead(self, request: Any) -> None:
+        """Have the model read the start of the prompt for ``request`` (a MakeRequest with the idea typed so
+        far) while the child is still typing (worker thread). Skipped while the model is not ready yet: a
+        head start must never make the child wait."""
+        backend = self._backend
+        if backend is None or not getattr(backend, "ready", False) or self.getting_ready is not None:
+            return
+        try:
+            self.maker().read_ahead(request)
+        except Exception:
+            log.exception("reading ahead failed")
+
     def maker(self, on_progress: Callable[[str, float | None], None] | None = None) -> Any:
         backend = self.backend(on_progress)
         with self._lock:
