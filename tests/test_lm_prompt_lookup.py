@@ -119,3 +119,16 @@ def test_prompt_lookup_travels_through_the_worker_protocol(monkeypatch):
     # an older client that does not know the option: lookup stays off
     assert GenerateOptions.from_dict({"max_new_tokens": 5}).prompt_lookup == 0
     backend.close()
+
+
+@pytest.mark.model
+def test_an_answer_can_be_begun_for_the_model(tiny_backend):
+    """REAL tiny model. answer_start is read as the answer's first words (a change answer begins as a
+    program): the answer's text starts with it, the model goes on from there, and those words count as
+    prompt, not as words the model wrote."""
+    plain = GenerateOptions(max_new_tokens=12, stop_at_code_end=False, prompt_lookup=10)
+    begun = dataclasses.replace(plain, answer_start="```python\nname = ")
+    _, before = _run(tiny_backend, CHANGE, plain)
+    text, stats = _run(tiny_backend, CHANGE, begun)
+    assert text.startswith("```python\nname = ") and len(text) > len("```python\nname = ")
+    assert stats.prompt_tokens > before.prompt_tokens and stats.completion_tokens <= 12

@@ -34,6 +34,7 @@ def test_explanation_is_short_and_child_level():
 
 def test_explanation_falls_back_to_the_idea():
     assert child_explanation("", "a quiz about animals") == "Here is a program for your idea: a quiz about animals."
+    assert child_explanation("", "make it also say thank you", change=True) == "I changed your program: make it also say thank you."
 
 
 def test_keeps_old_program():

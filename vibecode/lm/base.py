@@ -46,6 +46,11 @@ class GenerateOptions:
     # followed the same words in the prompt, and let the model check them in one pass. 0 = off. A change
     # request's answer mostly repeats the old program, so it runs about 2x faster with the same text.
     prompt_lookup: int = 0
+    # The answer starts with this text (the local engine reads it as the first words of the answer and
+    # goes on from there; the answer's text includes it). "```python\n" makes a change request's answer
+    # a program: without it the 1.5B sometimes described the program instead (bench speed, fast).
+    # Engines that cannot continue an answer (the HTTP backend) leave it out.
+    answer_start: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)

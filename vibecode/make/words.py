@@ -56,8 +56,9 @@ def looks_like_nonsense(text: str) -> bool:
     return good / len(words) < 0.5
 
 
-def child_explanation(prose: str, idea: str) -> str:
-    """One or two short sentences from the text the model wrote before its code."""
+def child_explanation(prose: str, idea: str, change: bool = False) -> str:
+    """One or two short sentences from the text the model wrote before its code (a change's answer starts
+    with the code, so it usually has none: then the child's own words say what changed)."""
     text = re.sub(r"[*_`#>]+", "", prose or "")
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"^(sure|certainly|of course|absolutely|okay|ok|great|here you go)[!,.]*\s*", "", text, flags=re.I)
@@ -77,7 +78,7 @@ def child_explanation(prose: str, idea: str) -> str:
         short = idea.strip().rstrip(".!?")
         if len(short) > 80:
             short = short[:77].rsplit(" ", 1)[0] + "..."
-        out = f"Here is a program for your idea: {short}."
+        out = f"I changed your program: {short}." if change else f"Here is a program for your idea: {short}."
     return out[0].upper() + out[1:]
 
 
