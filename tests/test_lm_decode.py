@@ -35,7 +35,7 @@ def _ids(tokenizer, messages) -> list[int]:
     return tokenizer(text, add_special_tokens=False)["input_ids"]
 
 
-def _ours(model, prompt, *, cache=None, cached=0, draft=None, penalty=1.1, steps=None, max_new=40):
+def _ours(model, prompt, *, cache=None, cached=0, draft=None, penalty=1.1, steps=None, max_new=40, one_token=None):
     from transformers import DynamicCache
 
     cache = cache if cache is not None else DynamicCache(config=model.config)
@@ -49,7 +49,7 @@ def _ours(model, prompt, *, cache=None, cached=0, draft=None, penalty=1.1, steps
 
     with torch.inference_mode():
         sequence = greedy(model, prompt, cache, cached, max_new_tokens=max_new, eos=set(), repetition_penalty=penalty,
-                          draft=draft, on_tokens=take)
+                          draft=draft, on_tokens=take, one_token=one_token)
     assert cache.get_seq_length() == len(sequence)  # what the cache holds is what we say it holds
     return out
 
@@ -130,3 +130,41 @@ def test_penalty_matches_transformers_processor():
     history = torch.tensor([3, 7, 7, 20])
     expected = RepetitionPenaltyLogitsProcessor(1.3)(history[None], logits[None].clone())[0]
     assert torch.equal(penalize(logits, history, 1.3), expected)
+
+
+def test_the_lean_one_token_pass_gives_the_models_own_logits(tiny):
+    """vibecode.lm.step.OneToken runs a token through the layers with far fewer torch calls than the model's
+    forward: the very same logits (not just close), so greedy writes the same words."""
+    from vibecode.lm import kv
+    from vibecode.lm.step import OneToken
+
+    model, tokenizer = tiny
+    one = OneToken.for_model(model)
+    assert one is not None  # the tiny model is a llama
+    prompt = _ids(tokenizer, prompts.make_messages("a piggy bank that counts coins"))
+    cache = kv.new_cache(model.config)
+    with torch.inference_mode():
+        model(input_ids=torch.tensor([prompt]), past_key_values=cache, use_cache=True,
+              cache_position=torch.arange(len(prompt)), logits_to_keep=1)
+        theirs = model(input_ids=torch.tensor([[42]]), past_key_values=cache, use_cache=True,
+                       cache_position=torch.tensor([len(prompt)]), logits_to_keep=1).logits[0, -1]
+        cache.crop(-1)
+        ours = one(42, len(prompt), cache)
+    assert torch.equal(ours, theirs) and cache.get_seq_length() == len(prompt) + 1
+    assert _ours(model, prompt, one_token=one, draft=Draft(tokens=6)) == _theirs(model, prompt)
+
+
+def test_the_one_query_attention_kernel_matches_sdpa(tiny):
+    """The fast form's attention for one new token (vibecode's kernel): SDPA's answer to float rounding, for
+    grouped heads, views of a bigger cache buffer, and context lengths that are not multiples of 4 or 8."""
+    import torch.nn.functional as F
+
+    for heads, kv_heads, length, dim in [(12, 2, 1, 128), (12, 2, 301, 128), (9, 3, 37, 64), (4, 4, 6000, 64)]:  # the last: two threads
+        keys = torch.randn(1, kv_heads, length + 9, dim)[:, :, :length]
+        values = torch.randn(1, kv_heads, length + 9, dim)[:, :, :length]
+        query = torch.randn(1, heads, 1, dim) * 3
+        want = F.scaled_dot_product_attention(query, keys, values, scale=dim**-0.5, enable_gqa=heads != kv_heads)
+        got = torch.ops.vibecode.decode_attention(query, keys, values, dim**-0.5)
+        assert got.shape == want.shape and torch.allclose(got, want, atol=1e-5), (heads, length)
+    with pytest.raises(RuntimeError, match="shapes"):
+        torch.ops.vibecode.decode_attention(torch.randn(1, 5, 1, 64), keys, values, 0.1)

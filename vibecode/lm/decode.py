@@ -67,16 +67,20 @@ def greedy(
     repetition_penalty: float,
     draft: Draft | None,
     on_tokens: Callable[[list[int]], bool],
+    one_token: Callable | None = None,
 ) -> list[int]:
     """Write up to ``max_new_tokens`` tokens after ``prompt``; ``cache`` already holds its first ``cached``.
 
     ``on_tokens(new)`` hears the accepted tokens of each model pass, in order, and returns True to stop
     (cancel, a stop string, the end of the code block). Returns prompt + answer tokens whose keys and
-    values are in the cache (the last written token is not)."""
+    values are in the cache (the last written token is not). ``one_token`` (``vibecode.lm.step.OneToken``)
+    runs the passes that read a single token."""
     sequence = list(prompt)
     history = torch.tensor(prompt, dtype=torch.long)
 
     def forward(tokens: list[int], start: int) -> torch.Tensor:
+        if one_token is not None and len(tokens) == 1:
+            return one_token(tokens[0], start, cache)[None]
         ids = torch.tensor([tokens], dtype=torch.long)
         positions = torch.arange(start, start + len(tokens))
         out = model(input_ids=ids, past_key_values=cache, cache_position=positions, use_cache=True,

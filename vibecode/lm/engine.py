@@ -134,6 +134,7 @@ class LocalModel:
         self.form = FLOAT32  # how the weights are kept and run (vibecode.lm.precision)
         self.int8_activations = False  # the "fast" kernel (quantized form only)
         self.form_reason = ""  # why that form, for 'vibecode model info' and the log
+        self.one_token = None  # the lean single-token pass (vibecode.lm.step), for models it knows
 
     def _choose_form(self, on_progress: Progress | None) -> str:
         """quantized (the GGUF's own weights + our kernels) where that works, else float32."""
@@ -225,6 +226,10 @@ class LocalModel:
             self.model = AutoModelForCausalLM.from_pretrained(
                 target, dtype=torch.float32, local_files_only=local_only
             ).eval()
+        from vibecode.lm.step import OneToken
+
+        # the fast form also swaps SDPA for vibecode's one-query attention kernel (other float sums)
+        self.one_token = OneToken.for_model(self.model, decode_attention=self.form == QUANTIZED and self.int8_activations)
         if self.tokenizer.chat_template is None:
             raise EngineError(
                 "This model does not know how to chat (it has no chat template). Pick an 'Instruct' model.",
@@ -284,7 +289,7 @@ class LocalModel:
                 sequence = greedy(
                     self.model, encoded["input_ids"][0].tolist(), cache, cached_tokens, max_new_tokens=max_new,
                     eos=set(eos), repetition_penalty=penalty, draft=draft,
-                    on_tokens=lambda tokens: tracker.take(tokens) or cancel.is_set(),
+                    on_tokens=lambda tokens: tracker.take(tokens) or cancel.is_set(), one_token=self.one_token,
                 )
             tracker.end()
             self.prompt_cache.keep(cache, sequence)
