@@ -94,7 +94,7 @@ class QuantLinear(_Packable, nn.Module):
 
     A K-quant layer in the app's fast form comes as ``kblocks`` instead (``act8k_pack``: the packed values
     with the file's own scales inside each block of 256; no float scale and offset, fewer bytes per token,
-    the same numbers) and runs ``qlinear_act8k``."""
+    the same weights) and runs ``qlinear_act8k``."""
 
     def __init__(self, q: torch.Tensor | None, scale: torch.Tensor | None, offset: torch.Tensor | None, bits: int,
                  group: int, bias: torch.Tensor | None, kblocks: torch.Tensor | None = None,
