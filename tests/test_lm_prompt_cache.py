@@ -84,7 +84,8 @@ def test_a_remembered_start_gives_the_same_answer_sooner(tiny_backend, session_c
 def test_reading_ahead_while_the_child_types_leaves_only_the_idea_to_read(tiny_backend):
     """REAL tiny model. The app has the model read what comes before the child's words while they type
     (Maker.read_ahead): the example a new idea picks, or the child's program for a change. After Enter only
-    the idea and the chat template's few tokens are left to read."""
+    the idea, the change request's last line and the chat template's few tokens are left to read (without
+    reading ahead: the example's ~150 tokens or the program's ~200 too)."""
     from vibecode.make import Maker, MakeRequest
 
     maker = Maker(tiny_backend, retry="none", max_new_tokens=8)
@@ -99,4 +100,4 @@ def test_reading_ahead_while_the_child_types_leaves_only_the_idea_to_read(tiny_b
         maker.make(request)
         stats = tiny_backend.last_stats
         left = stats.prompt_tokens - stats.cached_prompt_tokens
-        assert stats.cached_prompt_tokens > 150 and 0 < left <= 30, (stats.prompt_tokens, stats.cached_prompt_tokens)
+        assert stats.cached_prompt_tokens > 150 and 0 < left <= 45, (stats.prompt_tokens, stats.cached_prompt_tokens)
