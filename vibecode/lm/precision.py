@@ -27,10 +27,11 @@ AUTO = "auto"  # CHOICES: auto, fast, quantized, float32
 FAST = "fast"
 ENV = "VIBECODE_PRECISION"
 # Whether "auto" uses the int8-activation kernel. Measured on the 1.5B, 2-core AMD EPYC (Zen 4) with VNNI,
-# 2026-11-28: HumanEval pass@1 on the first 40 problems 34/40 (fast, first kernel) and 32/40
-# (fast, packed-block kernel) vs 33/40 (quantized, and float32 with the same passes and fails), within the
-# 3 points asked; the 40 kid ideas ran 40/40 and matched 36/40 (first kernel); a new program's median
-# 11.4 s vs 16.5 s, a change 13.1 s vs 22.6 s (vibecode bench speed, packed-block kernel). So yes.
+# 2026-11-28: HumanEval pass@1 on the first 40 problems 34/40 (fast, first kernel) and 32/40 (fast,
+# packed-block kernel) vs 33/40 (quantized, and float32 with the same passes and fails), within the 3 points
+# asked; the 40 kid ideas ran 40/40 and matched 36/40 (first kernel). On a 2-core Zen 3 (AVX2 only),
+# 2026-12-05: fast (AVX2 kernel, K-quant blocks) 33/40 (32/40 before the one-query attention kernel) vs
+# quantized 33/40; a new program 11.9 s vs 14.8 s, a change 13.9 s vs 19.6 s (vibecode bench speed). So yes.
 AUTO_FAST = True
 
 
