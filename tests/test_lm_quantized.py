@@ -295,3 +295,137 @@ def test_auto_runs_the_fast_kernel_wherever_the_kernels_build(ops, session_cache
         assert f"8-bit activations ({ops.act8_isa()})" in info["precision_reason"]
     finally:
         backend.close()
+
+
+def _k_quant_layer(ops, qtype: str, rows: int, cols: int, bias: bool = False):
+    """A QuantLinear in the fast form's K-quant blocks, from random blocks of the file's layout."""
+    import torch
+
+    from vibecode.lm import quantized
+
+    kind = gguf.GGMLQuantizationType[qtype]
+    tensor = ggufq.to_qtensor(_random_blocks(kind, rows, cols), kind, (rows, cols))
+    k = tensor.kscales
+    blocks = ops.act8k_pack(torch.from_numpy(tensor.q), *(torch.from_numpy(a) for a in (k.sub, k.sub_min, k.d, k.dmin)),
+                            tensor.bits, tensor.group)
+    return quantized.QuantLinear(None, None, None, tensor.bits, tensor.group,
+                                 torch.randn(rows) if bias else None, kblocks=blocks, in_features=cols)
+
+
+@pytest.fixture(scope="module")
+def k_quant_qwen(ops):
+    """A small Qwen2 (transformers' own code) whose every layer matrix is K-quant blocks, as the 1.5B model's are
+    in the fast form on AVX2 machines; Q6_K for v and down in one layer, as in Q4_K_M files."""
+    import torch
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    config = Qwen2Config(vocab_size=300, hidden_size=512, intermediate_size=1536, num_hidden_layers=3,
+                         num_attention_heads=8, num_key_value_heads=2, max_position_embeddings=4096)
+    torch.manual_seed(3)
+    model = Qwen2ForCausalLM(config).eval()
+    for index, layer in enumerate(model.model.layers):
+        big = "Q6_K" if index == 1 else "Q4_K"
+        attention, mlp = layer.self_attn, layer.mlp
+        attention.q_proj = _k_quant_layer(ops, "Q4_K", 512, 512, bias=True)
+        attention.k_proj = _k_quant_layer(ops, "Q4_K", 128, 512, bias=True)
+        attention.v_proj = _k_quant_layer(ops, big, 128, 512, bias=True)
+        attention.o_proj = _k_quant_layer(ops, "Q4_K", 512, 512)
+        mlp.gate_proj = _k_quant_layer(ops, "Q4_K", 1536, 512)
+        mlp.up_proj = _k_quant_layer(ops, "Q4_K", 1536, 512)
+        mlp.down_proj = _k_quant_layer(ops, big, 512, 1536)
+        for norm in (layer.input_layernorm, layer.post_attention_layernorm):  # random weights are large
+            norm.weight.data.uniform_(0.001, 0.01)
+    return model
+
+
+def _fill(model, length: int):
+    import torch
+
+    from vibecode.lm import kv
+
+    cache = kv.new_cache(model.config)
+    with torch.inference_mode():
+        model(input_ids=torch.randint(0, 300, (1, length)), past_key_values=cache, use_cache=True)
+    return cache
+
+
+@pytest.mark.parametrize("length", [1, 7, 300])
+def test_fused_layers_run_the_token_as_the_layer_by_layer_pass_does(k_quant_qwen, length):
+    """The fused pass (every layer in one kernel call, one team of threads) does the per-layer pass's sums:
+    the first layer's new key and value to float rounding, the next token the same, the cache's old rows
+    untouched and one row longer; and the same result on one thread as on two (the threads' shares meet
+    at the barriers)."""
+    import copy
+
+    import torch
+
+    from vibecode.lm.step import OneToken
+
+    model = k_quant_qwen
+    fused = OneToken.for_model(model, decode_attention=True)
+    assert fused.fused is not None
+    plain = OneToken.for_model(model, decode_attention=True)
+    plain.fused = None
+    cache = _fill(model, length)
+    other, single = copy.deepcopy(cache), copy.deepcopy(cache)
+    before = cache.layers[2].keys.clone()
+    with torch.inference_mode():
+        got = fused(42, length, cache)
+        want = plain(42, length, other)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            alone = fused(42, length, single)
+        finally:
+            torch.set_num_threads(threads)
+    assert cache.get_seq_length() == length + 1 == other.get_seq_length()
+    assert torch.equal(cache.layers[2].keys[..., :length, :], before)
+    for ours, theirs in ((cache.layers[0].keys, other.layers[0].keys), (cache.layers[0].values, other.layers[0].values)):
+        assert torch.allclose(ours[..., -1, :], theirs[..., -1, :], rtol=1e-4, atol=1e-4 * theirs.abs().max().item())
+    assert (got - want).abs().max() / want.abs().max() < 1e-3
+    assert got.argmax() == want.argmax()
+    assert torch.equal(alone, got)
+
+
+def test_fused_layers_grow_the_cache_and_leave_other_caches_to_the_layer_by_layer_pass(k_quant_qwen):
+    import torch
+    from transformers import DynamicCache
+
+    from vibecode.lm import kv
+    from vibecode.lm.step import OneToken
+
+    model = k_quant_qwen
+    one = OneToken.for_model(model, decode_attention=True)
+    cache = _fill(model, 5)
+    full = cache.layers[0]._key_buffer.shape[-2]
+    old = cache.layers[1].values.clone()
+    with torch.inference_mode():
+        for position in range(5, full + 3):  # past the buffer's room: it doubles, keeping what it had
+            one(7, position, cache)
+    assert cache.layers[0]._key_buffer.shape[-2] == 2 * full and cache.get_seq_length() == full + 3
+    assert torch.equal(cache.layers[1].values[..., :5, :], old)
+    assert kv.next_slots(DynamicCache(config=model.config)) is None  # transformers' own cache: not fused
+    plain = DynamicCache(config=model.config)
+    with torch.inference_mode():
+        model(input_ids=torch.tensor([[1, 2, 3]]), past_key_values=plain, use_cache=True)
+        assert one(4, 3, plain).shape == (300,) and plain.get_seq_length() == 4
+
+
+def test_fused_layers_refuse_shapes_that_do_not_fit(k_quant_qwen, ops):
+    import torch
+
+    from vibecode.lm.step import FusedLayers
+
+    layers = FusedLayers.for_model(k_quant_qwen)
+    cache = _fill(k_quant_qwen, 3)
+    keys = [layer._key_buffer for layer in cache.layers]
+    values = [layer._value_buffer for layer in cache.layers]
+    with pytest.raises(RuntimeError, match="room"):
+        layers(torch.randn(512), torch.randn(64), torch.randn(64), keys, values, keys[0].shape[-2])
+    with pytest.raises(RuntimeError, match="per layer"):
+        ops.decode_layers(torch.randn(512), torch.randn(64), torch.randn(64), layers.weights[:6], layers.bits[:6],
+                          layers.norms, layers.biases, keys, values, 3, 1e-6, 0.125)
+    with pytest.raises(RuntimeError, match="norm"):  # a hidden state of another model
+        layers(torch.randn(256), torch.randn(64), torch.randn(64), keys, values, 3)
+    with pytest.raises(RuntimeError, match="head's size"):
+        layers(torch.randn(512), torch.randn(64), torch.randn(32), keys, values, 3)

@@ -47,6 +47,19 @@ class GrowingLayer(DynamicLayer):
         self._set_length(end)
         return self.keys, self.values
 
+    def next_slot(self) -> tuple[torch.Tensor, torch.Tensor, int] | None:
+        """Room for one more token, written in place by the caller (the fused one-token pass): the key and
+        value buffers and the row to write; the layer already counts the token. None before the first write."""
+        if not self.is_initialized or self._key_buffer is None:
+            return None
+        start = self._length
+        if start + 1 > self._key_buffer.shape[-2]:
+            room = 2 * self._key_buffer.shape[-2]
+            self._key_buffer = _grown(self._key_buffer, start, self._key_buffer, room)
+            self._value_buffer = _grown(self._value_buffer, start, self._value_buffer, room)
+        self._set_length(start + 1)
+        return self._key_buffer, self._value_buffer, start
+
     def crop(self, tokens_to_remove: int) -> None:
         if tokens_to_remove > 0:
             raise ValueError("crop takes the number of tokens to remove as a negative number")
@@ -82,6 +95,20 @@ def _grown(old: torch.Tensor | None, used: int, like: torch.Tensor, room: int) -
     if old is not None and used:
         buffer[..., :used, :] = old[..., :used, :]
     return buffer
+
+
+def next_slots(cache) -> tuple[list[torch.Tensor], list[torch.Tensor], int] | None:
+    """Every layer's buffers with room for one more token and the row it goes to (``GrowingLayer.next_slot``);
+    None (nothing changed) unless every layer is a filled growing buffer at the same length."""
+    layers = getattr(cache, "layers", None)
+    if not layers or not all(isinstance(layer, GrowingLayer) and layer.is_initialized
+                             and layer._key_buffer is not None and layer._key_buffer.is_contiguous()
+                             and layer._value_buffer.is_contiguous() for layer in layers):
+        return None
+    if len({layer._length for layer in layers}) != 1:
+        return None
+    slots = [layer.next_slot() for layer in layers]
+    return [s[0] for s in slots], [s[1] for s in slots], slots[0][2]
 
 
 def new_cache(config) -> DynamicCache:

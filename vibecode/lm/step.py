@@ -8,6 +8,12 @@ straight from the model's modules; 3-4 ms less a token. With ``decode_attention`
 single query's attention is vibecode's own kernel instead of SDPA: a few ms more, slightly different
 float sums.
 
+Fused (``FusedLayers``): when every layer's matrices are K-quant blocks (the fast form on AVX2 machines)
+and the cache is vibecode's growing buffers, all the layers run in one call of the kernel library
+(``decode_layers``): one team of threads for the whole token instead of ~200 kernel calls, each waking the
+other thread. Same kernels on the same rounded activations; the norms, RoPE and SiLU round differently
+from torch's in the last bits.
+
 Only for one new token (``decode.greedy`` uses it for every pass that has no draft); passes with several
 tokens (a prompt, prompt-lookup drafts) go through the model's own forward. Models it does not know (or
 with a sliding window, a dynamic RoPE, another activation) keep the model's own forward for everything.
@@ -19,6 +25,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+
+from vibecode.lm import kv
 
 FAMILIES = ("qwen2", "llama")
 STATIC_ROPE = ("default", "linear", "llama3")  # inv_freq fixed at load (dynamic ones change with length)
@@ -37,6 +45,7 @@ class OneToken:
         self.inv_freq = base.rotary_emb.inv_freq
         self.rope_scale = float(base.rotary_emb.attention_scaling)
         self.decode_attention = decode_attention
+        self.fused = FusedLayers.for_model(model) if decode_attention else None
 
     @classmethod
     def for_model(cls, model, decode_attention: bool = False) -> OneToken | None:
@@ -60,6 +69,10 @@ class OneToken:
         angles = torch.cat((freqs, freqs), dim=-1)
         cos = (angles.cos() * self.rope_scale)[:, None]
         sin = (angles.sin() * self.rope_scale)[:, None]
+        slots = kv.next_slots(cache) if self.fused is not None else None
+        if slots is not None:
+            hidden = self.fused(hidden.view(-1), cos.view(-1), sin.view(-1), *slots).view(1, 1, -1)
+            return self.head(_rms_norm(hidden, self.norm))[0, -1].float()
         for index, layer in enumerate(self.layers):
             attention = layer.self_attn
             x = _rms_norm(hidden, layer.input_layernorm)
@@ -78,6 +91,47 @@ class OneToken:
             mlp = layer.mlp
             hidden = hidden + mlp.down_proj(F.silu(mlp.gate_proj(x)) * mlp.up_proj(x))
         return self.head(_rms_norm(hidden, self.norm))[0, -1].float()
+
+
+class FusedLayers:
+    """All decoder layers of a model whose matrices are K-quant blocks, for one token in one kernel call."""
+
+    def __init__(self, weights: list, bits: list[int], norms: list, biases: list, eps: float, scale: float) -> None:
+        self.weights, self.bits, self.norms, self.biases = weights, bits, norms, biases
+        self.eps, self.scale = eps, scale
+
+    @classmethod
+    def for_model(cls, model) -> FusedLayers | None:
+        """None unless every layer is q/k/v (biases allowed), o, gate/up/down all as K-quant blocks."""
+        if not hasattr(torch.ops.vibecode, "decode_layers"):
+            return None
+        weights, bits, norms, biases = [], [], [], []
+        empty = torch.empty(0)
+        eps = scale = None
+        for layer in model.model.layers:
+            attention, mlp = layer.self_attn, layer.mlp
+            parts = (attention.q_proj, attention.k_proj, attention.v_proj, attention.o_proj,
+                     mlp.gate_proj, mlp.up_proj, mlp.down_proj)
+            if any(getattr(part, "kblocks", None) is None for part in parts):
+                return None
+            if any(part.bias is not None for part in parts[3:]):
+                return None
+            weights += [part.kblocks for part in parts]
+            bits += [part.bits for part in parts]
+            biases += [empty if part.bias is None else part.bias.data for part in parts[:3]]
+            norms += [layer.input_layernorm.weight.data, layer.post_attention_layernorm.weight.data]
+            eps = float(layer.input_layernorm.variance_epsilon)
+            scale = float(attention.scaling)
+            if float(layer.post_attention_layernorm.variance_epsilon) != eps:
+                return None
+        if not weights:
+            return None
+        return cls(weights, bits, norms, biases, eps, scale)
+
+    def __call__(self, hidden: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
+                 keys: list[torch.Tensor], values: list[torch.Tensor], row: int) -> torch.Tensor:
+        return torch.ops.vibecode.decode_layers(hidden, cos, sin, self.weights, self.bits, self.norms, self.biases,
+                                                keys, values, row, self.eps, self.scale)
 
 
 def _rms_norm(x: torch.Tensor, norm) -> torch.Tensor:

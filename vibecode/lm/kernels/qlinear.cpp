@@ -23,7 +23,11 @@
 #include <torch/library.h>
 #include <immintrin.h>
 
+#include <omp.h>
+#include <sched.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -391,41 +395,55 @@ inline float round32(const float* xc, int8_t* out, float* sums) {
 }
 #endif
 
+// where value k (0..255) of a block goes in the packed order (step * 64 + byte)
 template <int GROUP>
-Act8 quantize_x(const float* x, int64_t M, int64_t K) {
-  constexpr int LPG = 16 / (PACK_BLOCK / GROUP);
-  Act8 a;
-  a.blocks = K / PACK_BLOCK;
-  a.ngroups = K / GROUP;
-  a.xq.resize(M * K);
-  a.dxl.resize(M * a.blocks * 16);
-  a.xsum.resize(M * a.ngroups);
-  std::vector<float> dx(K / 32);
-  static const std::vector<int> place = [] {  // where value k of a block goes
-    std::vector<int> where(PACK_BLOCK);
+const std::vector<int>& packed_offsets() {
+  static const std::vector<int> where = [] {
+    std::vector<int> w(PACK_BLOCK);
     for (int k = 0; k < PACK_BLOCK; ++k) {
       int step, byte;
       packed_place<GROUP>(k, step, byte);
-      where[k] = step * 64 + byte;
+      w[k] = step * 64 + byte;
     }
-    return where;
+    return w;
   }();
+  return where;
+}
+
+// room for M rows of K values of x rounded to int8
+inline Act8 act8_room(int64_t M, int64_t K, int64_t group) {
+  Act8 a;
+  a.blocks = K / PACK_BLOCK;
+  a.ngroups = K / group;
+  a.xq.resize(M * K);
+  a.dxl.resize(M * a.blocks * 16);
+  a.xsum.resize(M * a.ngroups);
+  return a;
+}
+
+// blocks b0..b1 of row m of x (xm: the row's K floats) rounded into a
+template <int GROUP>
+void quantize_blocks(const float* xm, int64_t m, int64_t b0, int64_t b1, Act8& a) {
+  constexpr int LPG = 16 / (PACK_BLOCK / GROUP);
+  const int64_t K = a.blocks * PACK_BLOCK;
+  const std::vector<int>& place = packed_offsets<GROUP>();
   int8_t plain[PACK_BLOCK];
-  for (int64_t m = 0; m < M; ++m) {
-    const float* xm = x + m * K;
-    int8_t* qm = a.xq.data() + m * K;
-    for (int64_t b = 0; b < a.blocks; ++b) {
-      for (int64_t c = 0; c < PACK_BLOCK / 32; ++c) {
-        float* sums = a.xsum.data() + m * a.ngroups + (b * PACK_BLOCK + c * 32) / GROUP;
-        dx[b * (PACK_BLOCK / 32) + c] = round32<GROUP>(xm + b * PACK_BLOCK + c * 32, plain + c * 32, sums);
-      }
-      int8_t* out = qm + b * PACK_BLOCK;
-      for (int k = 0; k < PACK_BLOCK; ++k) out[place[k]] = plain[k];
+  float dx[PACK_BLOCK / 32];
+  for (int64_t b = b0; b < b1; ++b) {
+    for (int64_t c = 0; c < PACK_BLOCK / 32; ++c) {
+      float* sums = a.xsum.data() + m * a.ngroups + (b * PACK_BLOCK + c * 32) / GROUP;
+      dx[c] = round32<GROUP>(xm + b * PACK_BLOCK + c * 32, plain + c * 32, sums);
     }
-    for (int64_t b = 0; b < a.blocks; ++b)
-      for (int l = 0; l < 16; ++l)
-        a.dxl[(m * a.blocks + b) * 16 + l] = dx[(b * PACK_BLOCK + (l / LPG) * GROUP) / 32];
+    int8_t* out = a.xq.data() + m * K + b * PACK_BLOCK;
+    for (int k = 0; k < PACK_BLOCK; ++k) out[place[k]] = plain[k];
+    for (int l = 0; l < 16; ++l) a.dxl[(m * a.blocks + b) * 16 + l] = dx[(l / LPG) * GROUP / 32];
   }
+}
+
+template <int GROUP>
+Act8 quantize_x(const float* x, int64_t M, int64_t K) {
+  Act8 a = act8_room(M, K, GROUP);
+  for (int64_t m = 0; m < M; ++m) quantize_blocks<GROUP>(x + m * K, m, 0, a.blocks, a);
   return a;
 }
 
@@ -899,6 +917,40 @@ inline __m128 dot_rows4(const float* q, const float* k, int64_t stride, int64_t 
   return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
 }
 
+// One query head (qh, D floats) against T key and value rows (row strides k_row, v_row): the scores of 4 keys
+// at once, the softmax, then the weighted sum of the value rows in 64-value slices (8 sums in registers).
+// p: room for T + 8 floats.
+inline void attend_head(const float* qh, const float* kg, const float* vg, int64_t k_row, int64_t v_row, int64_t T,
+                        int64_t D, float s, float* p, float* out) {
+  int64_t t = 0;
+  for (; t + 4 <= T; t += 4) _mm_storeu_ps(p + t, _mm_mul_ps(dot_rows4(qh, kg + t * k_row, k_row, D), _mm_set1_ps(s)));
+  for (; t < T; ++t) {  // the last 1-3 keys: the 4-key sum over copies of the last one
+    const float* last = kg + t * k_row;
+    p[t] = _mm_cvtss_f32(dot_rows4(qh, last, 0, D)) * s;
+  }
+  for (t = T; t < T + 8; ++t) p[t] = -INFINITY;  // e^-inf = 0
+  float most = -INFINITY;
+  for (t = 0; t < T; ++t) most = std::max(most, p[t]);
+  __m256 total = _mm256_setzero_ps();
+  for (t = 0; t < T; t += 8) {
+    const __m256 e = exp_negative(_mm256_sub_ps(_mm256_loadu_ps(p + t), _mm256_set1_ps(most)));
+    _mm256_storeu_ps(p + t, e);
+    total = _mm256_add_ps(total, e);
+  }
+  const __m256 inv = _mm256_set1_ps(1.f / sum8(total));
+  for (int64_t c = 0; c < D; c += 64) {
+    const int64_t width = std::min<int64_t>(64, D - c) / 8;
+    __m256 acc[8];
+    for (int j = 0; j < 8; ++j) acc[j] = _mm256_setzero_ps();
+    for (int64_t u = 0; u < T; ++u) {
+      const __m256 pu = _mm256_set1_ps(p[u]);
+      const float* row = vg + u * v_row + c;
+      for (int j = 0; j < width; ++j) acc[j] = _mm256_fmadd_ps(pu, _mm256_loadu_ps(row + 8 * j), acc[j]);
+    }
+    for (int j = 0; j < width; ++j) _mm256_storeu_ps(out + c + 8 * j, _mm256_mul_ps(acc[j], inv));
+  }
+}
+
 at::Tensor decode_attention(const at::Tensor& q_in, const at::Tensor& k, const at::Tensor& v, double scale) {
   TORCH_CHECK(q_in.scalar_type() == at::kFloat && k.scalar_type() == at::kFloat && v.scalar_type() == at::kFloat,
               "decode_attention: float32 only");
@@ -912,47 +964,14 @@ at::Tensor decode_attention(const at::Tensor& q_in, const at::Tensor& k, const a
   const int64_t per_kv = Hq / Hkv;
   const float* qp = q.data_ptr<float>();
   float* op = out.data_ptr<float>();
-  const float s = static_cast<float>(scale);
   const float* kp = k.data_ptr<float>();
   const float* vp = v.data_ptr<float>();
-  const int64_t k_head = k.stride(1), k_row = k.stride(2), v_head = v.stride(1), v_row = v.stride(2);
-  // one query head at a time: scores of 4 keys at once, the softmax, then the weighted sum of the value rows
-  // in 64-value slices (8 sums in registers)
   auto heads = [&](int64_t h0, int64_t h1) {
-    std::vector<float> p(T + 8, -INFINITY);
+    std::vector<float> p(T + 8);
     for (int64_t h = h0; h < h1; ++h) {
       const int64_t g = h / per_kv;
-      const float* kg = kp + g * k_head;
-      const float* vg = vp + g * v_head;
-      const float* qh = qp + h * D;
-      int64_t t = 0;
-      for (; t + 4 <= T; t += 4)
-        _mm_storeu_ps(p.data() + t, _mm_mul_ps(dot_rows4(qh, kg + t * k_row, k_row, D), _mm_set1_ps(s)));
-      for (; t < T; ++t) {  // the last 1-3 keys: the 4-key sum over copies of the last one
-        const float* last = kg + t * k_row;
-        p[t] = _mm_cvtss_f32(dot_rows4(qh, last, 0, D)) * s;
-      }
-      float most = -INFINITY;
-      for (t = 0; t < T; ++t) most = std::max(most, p[t]);
-      __m256 total = _mm256_setzero_ps();
-      for (t = 0; t < T; t += 8) {  // p[T..T+7] stay -inf: e^-inf = 0
-        const __m256 e = exp_negative(_mm256_sub_ps(_mm256_loadu_ps(p.data() + t), _mm256_set1_ps(most)));
-        _mm256_storeu_ps(p.data() + t, e);
-        total = _mm256_add_ps(total, e);
-      }
-      for (t = T; t < T + 8; ++t) p[t] = -INFINITY;
-      const __m256 inv = _mm256_set1_ps(1.f / sum8(total));
-      for (int64_t c = 0; c < D; c += 64) {
-        const int64_t width = std::min<int64_t>(64, D - c) / 8;
-        __m256 acc[8];
-        for (int j = 0; j < 8; ++j) acc[j] = _mm256_setzero_ps();
-        for (int64_t u = 0; u < T; ++u) {
-          const __m256 pu = _mm256_set1_ps(p[u]);
-          const float* row = vg + u * v_row + c;
-          for (int j = 0; j < width; ++j) acc[j] = _mm256_fmadd_ps(pu, _mm256_loadu_ps(row + 8 * j), acc[j]);
-        }
-        for (int j = 0; j < width; ++j) _mm256_storeu_ps(op + h * D + c + 8 * j, _mm256_mul_ps(acc[j], inv));
-      }
+      attend_head(qp + h * D, kp + g * k.stride(1), vp + g * v.stride(1), k.stride(2), v.stride(2), T, D,
+                  static_cast<float>(scale), p.data(), op + h * D);
     }
   };
   // one thread for short contexts (waking the second costs more than it saves), else a head each
@@ -960,6 +979,261 @@ at::Tensor decode_attention(const at::Tensor& q_in, const at::Tensor& k, const a
     heads(0, Hq);
   else
     at::parallel_for(0, Hq, 1, heads);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// one new token through every decoder layer (vibecode/lm/step.py, the fast form on AVX2: K-quant blocks)
+//
+// Taken layer by layer from Python, a token is ~200 kernel calls and ~600 small torch ops: on 2 cores
+// ~15 ms of a ~60 ms step went to calls, thread wake-ups (each parallel kernel call wakes the other
+// thread) and small ops, not to the weights. Here one call runs all layers in one team of threads: each
+// thread takes a share of every matrix's rows, and the threads meet (SpinBarrier) four times a layer:
+// after q/k/v, after attention, after o_proj, after gate/up. What every thread needs (the norms, the
+// residual sums, x rounded to int8) each thread computes itself rather than wait for another.
+// The arithmetic is the per-layer path's: the same kernels on the same rounded x; the norms, RoPE and SiLU
+// are float32 with other rounding than torch's (the logits differ in the last bits).
+
+// e^x for any float x (clamped to +-88: float's range)
+inline __m256 exp_any(__m256 x) { return exp_negative(_mm256_min_ps(x, _mm256_set1_ps(88.3f))); }
+
+// Threads meet by spinning for a few microseconds (the other thread is usually just behind), then by
+// yielding the core: OpenMP's own barrier sleeps under OMP_WAIT_POLICY=PASSIVE (the worker's setting,
+// kind to a busy machine), and waking a sleeping thread costs ~25 us: 112 barriers a token would cost ~3 ms.
+class SpinBarrier {
+ public:
+  void set_threads(int n) { n_ = n; }
+  void wait() {
+    const int phase = phase_.load(std::memory_order_acquire);
+    if (waiting_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
+      waiting_.store(0, std::memory_order_relaxed);
+      phase_.store(phase + 1, std::memory_order_release);
+      return;
+    }
+    for (int i = 0; phase_.load(std::memory_order_acquire) == phase; ++i) {
+      if (i < SPINS)
+        _mm_pause();
+      else
+        sched_yield();  // the other thread is not running (a busy machine): let it have the core
+    }
+  }
+
+ private:
+  static constexpr int SPINS = 20000;  // ~100-200 us of pause instructions
+  int n_ = 1;
+  std::atomic<int> waiting_{0}, phase_{0};
+};
+
+// thread t's share of n items, in whole units
+inline std::pair<int64_t, int64_t> share(int64_t n, int t, int nt, int64_t unit = 1) {
+  const int64_t units = (n + unit - 1) / unit;
+  return {std::min(n, units * t / nt * unit), std::min(n, units * (t + 1) / nt * unit)};
+}
+
+// a K-quant layer made by act8k_pack: Q4_K (bits 4, groups of 32) or Q6_K (bits 8, groups of 16)
+struct KLinear {
+  const uint8_t* w = nullptr;
+  const float* bias = nullptr;
+  int64_t bits = 4, N = 0, K = 0;
+
+  // out[n0..n1] = rows n0..n1 of the weights times x (rounded in a), plus the bias
+  void rows(const Act8& a, int64_t n0, int64_t n1, float* out) const {
+    by_k_layout(bits, [&](auto b, auto g) {
+      act8_block_avx2<b.value, g.value, 1>(a, 0, K, w, KScales{K / PACK_BLOCK}, n0, n1, out, N);
+    });
+    if (bias)
+      for (int64_t n = n0; n < n1; ++n) out[n] += bias[n];
+  }
+};
+
+// one row of x rounded for the layers that read it (Q4_K's groups of 32, Q6_K's of 16: other group sums)
+struct RoundedX {
+  Act8 g32, g16;
+  explicit RoundedX(int64_t K) : g32(act8_room(1, K, 32)), g16(act8_room(1, K, 16)) {}
+  void round(const float* x, std::initializer_list<const KLinear*> readers, int64_t b0 = 0, int64_t b1 = -1) {
+    bool want32 = false, want16 = false;
+    for (const KLinear* r : readers) (r->bits == 4 ? want32 : want16) = true;
+    if (b1 < 0) b1 = g32.blocks;
+    if (want32) quantize_blocks<32>(x, 0, b0, b1, g32);
+    if (want16) quantize_blocks<16>(x, 0, b0, b1, g16);
+  }
+  const Act8& for_layer(const KLinear& l) const { return l.bits == 4 ? g32 : g16; }
+};
+
+// transformers' LlamaRMSNorm: weight * (x * rsqrt(mean(x^2) + eps))
+inline void rms_norm(const float* x, const float* weight, int64_t n, float eps, float* out) {
+  __m256 acc = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    acc = _mm256_fmadd_ps(v, v, acc);
+  }
+  float total = sum8(acc);
+  for (; i < n; ++i) total += x[i] * x[i];
+  const float r = 1.f / std::sqrt(total / static_cast<float>(n) + eps);
+  for (i = 0; i < n; ++i) out[i] = weight[i] * (x[i] * r);
+}
+
+// apply_rotary_pos_emb for one head: x * cos + rotate_half(x) * sin
+inline void rope(const float* x, const float* cos, const float* sin, int64_t D, float* out) {
+  const int64_t half = D / 2;
+  for (int64_t i = 0; i < D; ++i) {
+    const float rotated = i < half ? -x[i + half] : x[i - half];
+    out[i] = x[i] * cos[i] + rotated * sin[i];
+  }
+}
+
+// out[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + e^-g)
+inline void silu_times(const float* gate, const float* up, int64_t n0, int64_t n1, float* out) {
+  const __m256 one = _mm256_set1_ps(1.f), sign = _mm256_set1_ps(-0.f);
+  int64_t i = n0;
+  for (; i + 8 <= n1; i += 8) {
+    const __m256 g = _mm256_loadu_ps(gate + i);
+    const __m256 s = _mm256_div_ps(g, _mm256_add_ps(one, exp_any(_mm256_xor_ps(g, sign))));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(s, _mm256_loadu_ps(up + i)));
+  }
+  for (; i < n1; ++i) out[i] = gate[i] / (1.f + std::exp(-gate[i])) * up[i];
+}
+
+struct DecoderLayer {
+  const float* in_norm;
+  const float* post_norm;
+  KLinear q, k, v, o, gate, up, down;
+  float* keys;    // [kv heads, room, head dim]
+  float* values;
+  int64_t room;
+};
+
+KLinear k_linear(const at::Tensor& w, int64_t bits, const at::Tensor& bias) {
+  check_k_layout(bits, bits == 4 ? 32 : 16, "decode_layers");
+  const int64_t block_bytes = bits == 4 ? KBlock<32>::bytes : KBlock<16>::bytes;
+  TORCH_CHECK(w.dim() == 2 && w.is_contiguous() && w.scalar_type() == at::kByte && w.size(1) % block_bytes == 0,
+              "decode_layers: weights must be act8k_pack blocks");
+  KLinear l;
+  l.w = w.data_ptr<uint8_t>();
+  l.bits = bits;
+  l.N = w.size(0);
+  l.K = w.size(1) / block_bytes * PACK_BLOCK;
+  if (bias.defined() && bias.numel()) {
+    TORCH_CHECK(bias.scalar_type() == at::kFloat && bias.is_contiguous() && bias.numel() == l.N, "decode_layers: bad bias");
+    l.bias = bias.data_ptr<float>();
+  }
+  return l;
+}
+
+// hidden [H] (the new token's embedding), cos and sin [head dim] (its position's RoPE); per layer: weights
+// q, k, v, o, gate, up, down (act8k_pack blocks) and their bits, norms input and post-attention, biases of
+// q, k, v (empty when none), keys and values buffers [1, kv heads, room, head dim] whose first `position`
+// rows hold the earlier tokens; this token's key and value are written at row `position`.
+// -> the hidden state after the last layer (before the final norm) [H]
+at::Tensor decode_layers(const at::Tensor& hidden, const at::Tensor& cos_in, const at::Tensor& sin_in,
+                         const std::vector<at::Tensor>& weights, const std::vector<int64_t>& bits,
+                         const std::vector<at::Tensor>& norms, const std::vector<at::Tensor>& biases,
+                         const std::vector<at::Tensor>& keys, const std::vector<at::Tensor>& values, int64_t position,
+                         double eps_in, double scale_in) {
+  const int64_t layers_n = static_cast<int64_t>(keys.size());
+  TORCH_CHECK(weights.size() == 7 * keys.size() && bits.size() == weights.size() && norms.size() == 2 * keys.size() &&
+              biases.size() == 3 * keys.size() && values.size() == keys.size(), "decode_layers: per layer 7 weights, 2 norms, 3 biases");
+  TORCH_CHECK(hidden.scalar_type() == at::kFloat && cos_in.scalar_type() == at::kFloat && sin_in.scalar_type() == at::kFloat,
+              "decode_layers: float32 only");
+  const at::Tensor h_in = hidden.contiguous(), cos_t = cos_in.contiguous(), sin_t = sin_in.contiguous();
+  const int64_t H = h_in.numel(), D = cos_t.numel();
+  TORCH_CHECK(sin_t.numel() == D && D % 8 == 0 && D > 0, "decode_layers: cos and sin are one head's size");
+  std::vector<DecoderLayer> layers(layers_n);
+  int64_t Hq = 0, Hkv = 0, F = 0;
+  for (int64_t i = 0; i < layers_n; ++i) {
+    DecoderLayer& L = layers[i];
+    KLinear* lin[7] = {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down};
+    for (int j = 0; j < 7; ++j) *lin[j] = k_linear(weights[7 * i + j], bits[7 * i + j], j < 3 ? biases[3 * i + j] : at::Tensor());
+    for (int j = 0; j < 2; ++j)
+      TORCH_CHECK(norms[2 * i + j].scalar_type() == at::kFloat && norms[2 * i + j].is_contiguous() && norms[2 * i + j].numel() == H,
+                  "decode_layers: bad norm weight");
+    L.in_norm = norms[2 * i].data_ptr<float>();
+    L.post_norm = norms[2 * i + 1].data_ptr<float>();
+    Hq = L.q.N / D;
+    Hkv = L.k.N / D;
+    F = L.gate.N;
+    TORCH_CHECK(L.q.K == H && L.k.K == H && L.v.K == H && L.gate.K == H && L.up.K == H && L.q.N == Hq * D &&
+                L.k.N == Hkv * D && L.v.N == L.k.N && Hkv > 0 && Hq % Hkv == 0 && L.o.K == L.q.N && L.o.N == H &&
+                L.up.N == F && F % PACK_BLOCK == 0 && L.down.K == F && L.down.N == H,
+                "decode_layers: the layers' shapes do not fit together");
+    const at::Tensor& k = keys[i];
+    const at::Tensor& v = values[i];
+    TORCH_CHECK(k.scalar_type() == at::kFloat && k.is_contiguous() && k.dim() == 4 && k.size(0) == 1 && k.size(1) == Hkv &&
+                k.size(3) == D && k.size(2) > position && position >= 0 && v.sizes() == k.sizes() && v.is_contiguous() &&
+                v.scalar_type() == at::kFloat, "decode_layers: keys and values must be [1, kv heads, room, head dim] with room for the token");
+    L.keys = k.data_ptr<float>();
+    L.values = v.data_ptr<float>();
+    L.room = k.size(2);
+  }
+  at::Tensor out = at::empty({H}, h_in.options());
+  if (layers_n == 0) return out.copy_(h_in.view({H}));
+  const float eps = static_cast<float>(eps_in), scale = static_cast<float>(scale_in);
+  const float* cos = cos_t.data_ptr<float>();
+  const float* sin = sin_t.data_ptr<float>();
+  const int64_t T = position + 1, per_kv = Hq / Hkv;
+  // shared by the threads: each writes its share, all read after the next barrier
+  std::vector<float> q(Hq * D), k(Hkv * D), v(Hkv * D), att(Hq * D), o(H), act(F), down(H);
+  Act8 act32 = act8_room(1, F, 32), act16 = act8_room(1, F, 16);
+  SpinBarrier barrier;
+#pragma omp parallel num_threads(std::max(1, at::get_num_threads()))
+  {
+#pragma omp single
+    barrier.set_threads(omp_get_num_threads());
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    std::vector<float> h(h_in.data_ptr<float>(), h_in.data_ptr<float>() + H), x(H), gate(F), up(F), p(T + 8), qh(D);
+    RoundedX xin(H), xatt(Hq * D);
+    for (const DecoderLayer& L : layers) {
+      rms_norm(h.data(), L.in_norm, H, eps, x.data());
+      xin.round(x.data(), {&L.q, &L.k, &L.v});
+      for (auto [lin, buf] : {std::pair{&L.q, q.data()}, std::pair{&L.k, k.data()}, std::pair{&L.v, v.data()}}) {
+        const auto [n0, n1] = share(lin->N, t, nt);
+        lin->rows(xin.for_layer(*lin), n0, n1, buf);
+      }
+      barrier.wait();
+      // attention: each thread takes whole key/value heads and the query heads that read them
+      const auto [g0, g1] = share(Hkv, t, nt);
+      for (int64_t g = g0; g < g1; ++g) {
+        float* kg = L.keys + g * L.room * D;
+        float* vg = L.values + g * L.room * D;
+        rope(k.data() + g * D, cos, sin, D, kg + position * D);
+        std::memcpy(vg + position * D, v.data() + g * D, D * sizeof(float));
+        for (int64_t hq = g * per_kv; hq < (g + 1) * per_kv; ++hq) {
+          rope(q.data() + hq * D, cos, sin, D, qh.data());
+          attend_head(qh.data(), kg, vg, D, D, T, D, scale, p.data(), att.data() + hq * D);
+        }
+      }
+      barrier.wait();
+      xatt.round(att.data(), {&L.o});
+      {
+        const auto [n0, n1] = share(H, t, nt);
+        L.o.rows(xatt.for_layer(L.o), n0, n1, o.data());
+      }
+      barrier.wait();
+      for (int64_t i = 0; i < H; ++i) h[i] += o[i];
+      rms_norm(h.data(), L.post_norm, H, eps, x.data());
+      xin.round(x.data(), {&L.gate, &L.up});
+      {
+        // whole blocks of 256, so that each thread rounds its own share of the activations for down_proj
+        const auto [r0, r1] = share(F, t, nt, PACK_BLOCK);
+        L.gate.rows(xin.for_layer(L.gate), r0, r1, gate.data());
+        L.up.rows(xin.for_layer(L.up), r0, r1, up.data());
+        silu_times(gate.data(), up.data(), r0, r1, act.data());
+        if (L.down.bits == 4)
+          quantize_blocks<32>(act.data(), 0, r0 / PACK_BLOCK, r1 / PACK_BLOCK, act32);
+        else
+          quantize_blocks<16>(act.data(), 0, r0 / PACK_BLOCK, r1 / PACK_BLOCK, act16);
+      }
+      barrier.wait();
+      {
+        const auto [n0, n1] = share(H, t, nt);
+        L.down.rows(L.down.bits == 4 ? act32 : act16, n0, n1, down.data());
+      }
+      barrier.wait();
+      for (int64_t i = 0; i < H; ++i) h[i] += down[i];
+    }
+    if (t == 0) std::memcpy(out.data_ptr<float>(), h.data(), H * sizeof(float));
+  }
   return out;
 }
 
@@ -1004,6 +1278,8 @@ TORCH_LIBRARY(vibecode, m) {
   m.def("qlinear_act8k(Tensor x, Tensor w, int bits, int group) -> Tensor");
   m.def("act8k_pack(Tensor q, Tensor sub, Tensor sub_min, Tensor d, Tensor dmin, int bits, int group) -> Tensor");
   m.def("decode_attention(Tensor q, Tensor k, Tensor v, float scale) -> Tensor");
+  m.def("decode_layers(Tensor hidden, Tensor cos, Tensor sin, Tensor[] weights, int[] bits, Tensor[] norms, "
+        "Tensor[] biases, Tensor[] keys, Tensor[] values, int position, float eps, float scale) -> Tensor");
   m.def("dequant(Tensor q, Tensor scale, Tensor offset, int bits, int group) -> Tensor");
   m.def("act8_pack(Tensor q, int bits, int group) -> Tensor");
   m.def("act8_unpack(Tensor q, int bits, int group) -> Tensor");
@@ -1016,4 +1292,5 @@ TORCH_LIBRARY(vibecode, m) {
   m.impl("act8_unpack", c10::DispatchKey::CPU, TORCH_FN(act8_unpack));
   m.impl("dequant", c10::DispatchKey::CPU, TORCH_FN(dequant));
   m.impl("decode_attention", c10::DispatchKey::CPU, TORCH_FN(decode_attention));
+  m.impl("decode_layers", c10::DispatchKey::CPU, TORCH_FN(decode_layers));
 }
