@@ -429,3 +429,44 @@ def test_fused_layers_refuse_shapes_that_do_not_fit(k_quant_qwen, ops):
         layers(torch.randn(256), torch.randn(64), torch.randn(64), keys, values, 3)
     with pytest.raises(RuntimeError, match="head's size"):
         layers(torch.randn(512), torch.randn(64), torch.randn(32), keys, values, 3)
+
+
+def test_packed_blocks_are_kept_for_the_next_start_and_only_for_the_same_weights(tmp_path):
+    """The fast form's K-quant blocks are packed on the first fast start and read back on later ones
+    (packing the 1.5B model costs ~1.2 s a start); blocks of other weights, or a file cut short, are
+    packed again, and the start goes on."""
+    import torch
+    from safetensors.torch import save_file
+
+    from vibecode.lm import quantized
+
+    def weights(rows: int) -> dict:
+        save_file({"a.q": torch.zeros(rows, 8, dtype=torch.uint8)}, str(tmp_path / quantized.WEIGHTS))
+        return quantized._safetensors_header(tmp_path / quantized.WEIGHTS)[0]
+
+    packs: list[str] = []
+
+    def packer(name: str, value: int):
+        def pack():
+            packs.append(name)
+            return torch.full((3, 152), value, dtype=torch.uint8)
+        return pack
+
+    header = weights(4)
+    first = quantized._PackedBlocks(tmp_path, header)
+    assert first.get("a", packer("a", 1))[0, 0] == 1 and first.get("b", packer("b", 2))[0, 0] == 2
+    first.save()
+    again = quantized._PackedBlocks(tmp_path, header)
+    assert torch.equal(again.get("a", packer("a", 9)), torch.full((3, 152), 1, dtype=torch.uint8))
+    assert packs == ["a", "b"]  # read back, not packed again
+    again.save()  # nothing new: the file stays as it is
+    other = quantized._PackedBlocks(tmp_path, weights(5))  # the cache was rebuilt with other weights
+    assert other.get("a", packer("a", 7))[0, 0] == 7 and packs[-1] == "a"
+    other.save()
+    path = tmp_path / quantized.KBLOCKS
+    path.write_bytes(path.read_bytes()[:100])  # cut short (a full disk)
+    cut = quantized._PackedBlocks(tmp_path, weights(5))
+    assert cut.get("a", packer("a", 5))[0, 0] == 5
+    cut.save()
+    assert quantized._PackedBlocks(tmp_path, weights(5)).get("a", packer("a", 6))[0, 0] == 5
+    assert not list(tmp_path.glob(".*tmp"))

@@ -19,8 +19,10 @@ Only the worker process imports this module.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +40,10 @@ FORMAT = "vibecode-quantized/3"  # /2: int8 weights unsigned with an offset; /3:
 KSCALE_PARTS = ("sub", "sub_min", "d", "dmin")  # ggufq.KScales, stored as "<module>.<part>"
 WEIGHTS = "weights.safetensors"
 LAYOUT = "quantized.json"
+# The fast form's K-quant blocks (act8k_pack), kept beside the weights after the first fast start so later
+# starts skip packing (~1.2 s for the 1.5B model on 2 cores). Derived data: rebuilt when missing, when its
+# weights changed, or when the name's layout number moves (bump it with act8k_pack's KBlock layout).
+KBLOCKS = "kblocks-1.safetensors"
 
 
 PACK_BLOCK = 256  # the int8-activation kernel reads weights re-ordered in blocks of this many inputs
@@ -306,6 +312,68 @@ def _safetensors_header(path: Path) -> tuple[dict, int]:
         return json.loads(handle.read(size)), 8 + size
 
 
+def _save_bytes(tensors: dict[str, torch.Tensor], path: Path, metadata: dict[str, str]) -> None:
+    """uint8 tensors as a safetensors file, written straight from their memory (safetensors' own
+    save_file first copies every tensor into bytes: a second copy of the model at the peak)."""
+    header: dict = {"__metadata__": metadata}
+    offset = 0
+    for name, tensor in tensors.items():
+        header[name] = {"dtype": "U8", "shape": list(tensor.shape), "data_offsets": [offset, offset + tensor.numel()]}
+        offset += tensor.numel()
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)  # the data starts 8-byte aligned, as safetensors writes it
+    with open(path, "wb") as handle:
+        handle.write(len(text).to_bytes(8, "little"))
+        handle.write(text)
+        for tensor in tensors.values():
+            handle.write(memoryview(tensor.contiguous().numpy()).cast("B"))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+class _PackedBlocks:
+    """The K-quant blocks a fast start made, read back on later starts (``KBLOCKS``).
+
+    The file names the weights it was made from (a hash of their safetensors header and size: names,
+    shapes, offsets), so a rebuilt cache never reads blocks of other weights."""
+
+    def __init__(self, folder: Path, header: dict) -> None:
+        from safetensors import safe_open
+
+        self.path = folder / KBLOCKS
+        weights = folder / WEIGHTS
+        digest = hashlib.sha256(json.dumps(header, sort_keys=True).encode())
+        digest.update(str(weights.stat().st_size).encode())
+        self.source = digest.hexdigest()
+        self.made: dict[str, torch.Tensor] = {}
+        self.saved: dict[str, torch.Tensor] = {}
+        try:
+            with safe_open(str(self.path), framework="pt") as handle:
+                if (handle.metadata() or {}).get("weights") == self.source:
+                    self.saved = {name: handle.get_tensor(name) for name in handle.keys()}
+        except Exception as exc:  # missing (the first fast start), cut short, or another layout: pack afresh
+            if self.path.exists():
+                log.warning("packed blocks %s unusable (%s); packing again", self.path, exc)
+
+    def get(self, base: str, pack: Callable[[], torch.Tensor]) -> torch.Tensor:
+        blocks = self.saved.get(base)
+        if blocks is None:
+            blocks = self.made[base] = pack()
+        return blocks
+
+    def save(self) -> None:
+        """Keep what was packed this start (all of it, with what was read back) for the next one."""
+        if not self.made:
+            return
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            _save_bytes({**self.saved, **self.made}, tmp, {"weights": self.source})
+            os.replace(tmp, self.path)
+        except OSError as exc:  # a read-only or full disk: the next start packs again
+            tmp.unlink(missing_ok=True)
+            log.warning("could not keep the packed blocks in %s: %s", self.path, exc)
+
+
 def load_model(folder: Path, int8_activations: bool = False):
     """The model in ``folder`` (made by ``build_from_gguf``), ready to generate. Needs the kernels.
 
@@ -333,6 +401,7 @@ def load_model(folder: Path, int8_activations: bool = False):
     # measured on AVX2 only: a CPU with VNNI keeps the int8 kernel it was measured with (float scales)
     embedding_bases = {spec["tensors"] for spec in modules.values() if spec["kind"] == "embedding"}
     kblocks = act8 and torch.ops.vibecode.act8_isa() == "avx2"
+    kept = _PackedBlocks(folder, header) if kblocks else None
     packed: dict[str, torch.Tensor] = {}
     with safe_open(str(folder / WEIGHTS), framework="pt") as weights:
         for name, spec in modules.items():
@@ -343,10 +412,13 @@ def load_model(folder: Path, int8_activations: bool = False):
             old = getattr(parent, child)
             bias = weights.get_tensor(f"{name}.bias") if f"{name}.bias" in header else None
             if fits and kblocks and spec.get("kscales") and base not in embedding_bases:
-                plain = _read_tensor(folder / WEIGHTS, header, start, f"{base}.q")
-                kparts = [weights.get_tensor(f"{base}.{part}") for part in KSCALE_PARTS]
-                blocks = torch.ops.vibecode.act8k_pack(plain, *kparts, bits, group)
-                del plain, kparts
+
+                def pack(base=base, bits=bits, group=group) -> torch.Tensor:
+                    plain = _read_tensor(folder / WEIGHTS, header, start, f"{base}.q")
+                    kparts = [weights.get_tensor(f"{base}.{part}") for part in KSCALE_PARTS]
+                    return torch.ops.vibecode.act8k_pack(plain, *kparts, bits, group)
+
+                blocks = kept.get(base, pack)
                 in_features = header[f"{base}.scale"]["shape"][1] * group
                 setattr(parent, child, QuantLinear(None, None, None, bits, group, bias, blocks, in_features))
                 continue
@@ -373,6 +445,8 @@ def load_model(folder: Path, int8_activations: bool = False):
             module_name, _, leaf = name.rpartition(".")
             module = model.get_submodule(module_name) if module_name else model
             module._parameters[leaf] = nn.Parameter(weights.get_tensor(name), requires_grad=False)
+    if kept is not None:
+        kept.save()
     leftovers = [n for n, t in list(model.named_parameters()) + list(model.named_buffers()) if t is not None and t.device.type == "meta"]
     if leftovers:
         raise ValueError(f"{folder}: nothing loaded for {leftovers[:5]}")
