@@ -139,10 +139,11 @@ std::vector<float> group_sums(const float* x, int64_t M, int64_t K, int64_t grou
 // Each thread takes a band of weight rows, in blocks small enough to stay in cache while every row of x
 // passes over them: the weights are read from memory once, whatever the number of rows of x.
 // block(m, rows_of_x, n0, n1) handles rows m.. of x (1..4 at once) against weight rows n0..n1.
+constexpr int64_t NB = 32;  // weight rows per block of over_rows
+
 template <typename Block>
 void over_rows(int64_t M, int64_t N, Block block) {
   at::parallel_for(0, N, 8, [&](int64_t b0, int64_t b1) {
-    constexpr int64_t NB = 32;
     for (int64_t n0 = b0; n0 < b1; n0 += NB) {
       const int64_t n1 = std::min(n0 + NB, b1);
       int64_t m = 0;
@@ -571,12 +572,6 @@ inline __m256i half_dot(const __m256i* w, const int8_t* xh) {
   }
 }
 
-// A block's scales in registers: lane scales for the two halves (s), and what the block's offsets need.
-struct BlockScales {
-  __m256 s[2];
-  __m256 off[2];  // Q4_K: dmin * sub_min of the 8 groups (off[0]); Q6_K: 32 * scale of groups 0..7, 8..15
-};
-
 // 8 group scales -> lane scales of the two halves (groups of 32: two lanes per group)
 template <int GROUP>
 inline void lanes_of(__m256 lo, __m256 hi, __m256* s) {
@@ -589,83 +584,24 @@ inline void lanes_of(__m256 lo, __m256 hi, __m256* s) {
   }
 }
 
-// where the values of block b of weight row n start
-template <int BITS, int GROUP>
-inline const uint8_t* block_values(const FloatScales&, const uint8_t* q, int64_t n, int64_t b, int64_t K) {
-  return q + n * row_bytes<BITS>(K) + b * row_bytes<BITS>(PACK_BLOCK);
-}
-
-template <int BITS, int GROUP>
-inline const uint8_t* block_values(const KScales& k, const uint8_t* q, int64_t n, int64_t b, int64_t) {
-  return q + (n * k.blocks + b) * KBlock<GROUP>::bytes;
-}
-
-// bytes from one block of a row to the next
-template <int BITS, int GROUP>
-constexpr int64_t block_stride(const FloatScales&) { return row_bytes<BITS>(PACK_BLOCK); }
-template <int BITS, int GROUP>
-constexpr int64_t block_stride(const KScales&) { return KBlock<GROUP>::bytes; }
-
-template <int GROUP>
-inline BlockScales block_scales(const FloatScales& f, const uint8_t*, int64_t n, int64_t b) {
-  BlockScales out;
-  const float* g = f.scale + n * f.ngroups + b * (PACK_BLOCK / GROUP);
-  lanes_of<GROUP>(_mm256_loadu_ps(g), GROUP == 16 ? _mm256_loadu_ps(g + 8) : _mm256_setzero_ps(), out.s);
-  return out;
-}
-
-template <int GROUP>
-inline BlockScales block_scales(const KScales&, const uint8_t* block, int64_t, int64_t) {
-  using B = KBlock<GROUP>;
-  BlockScales out;
-  const __m256 d = _mm256_set1_ps(B::d(block));
-  if constexpr (GROUP == 32) {
-    lanes_of<GROUP>(_mm256_mul_ps(d, bytes_to_float<false>(B::sub(block))), _mm256_setzero_ps(), out.s);
-    out.off[0] = _mm256_mul_ps(_mm256_set1_ps(B::dmin(block)), bytes_to_float<false>(B::sub_min(block)));
-  } else {
-    const __m256 lo = _mm256_mul_ps(d, bytes_to_float<true>(B::sub(block)));
-    const __m256 hi = _mm256_mul_ps(d, bytes_to_float<true>(B::sub(block) + 8));
-    lanes_of<GROUP>(lo, hi, out.s);
-    out.off[0] = _mm256_mul_ps(_mm256_set1_ps(32.f), lo);
-    out.off[1] = _mm256_mul_ps(_mm256_set1_ps(32.f), hi);
-  }
-  return out;
-}
-
-// the block's sum with its offsets' share (x's float sums of the block's groups at xsum)
-template <int GROUP>
-inline __m256 with_offsets(const FloatScales&, const BlockScales&, __m256 sum, const float*) { return sum; }
-
-template <int GROUP>
-inline __m256 with_offsets(const KScales&, const BlockScales& s, __m256 sum, const float* xsum) {
-  sum = _mm256_fnmadd_ps(s.off[0], _mm256_loadu_ps(xsum), sum);
-  if constexpr (GROUP == 16) sum = _mm256_fnmadd_ps(s.off[1], _mm256_loadu_ps(xsum + 8), sum);
-  return sum;
-}
-
-// the offsets' share of a row's result, where they were not folded into the blocks
-inline float row_offsets(const FloatScales& f, int64_t n, const float* xsum) {
-  return offset_dot(f.offset + n * f.ngroups, xsum, f.ngroups);
-}
-inline float row_offsets(const KScales&, int64_t, const float*) { return 0.f; }
-
 // Each block asks for the weights 1 KB ahead: measured 10% quicker on a 2-core AMD EPYC (Zen 3) when both
 // cores stream weights from memory (one token at a time); the hardware prefetcher alone fell behind.
 constexpr int64_t PREFETCH = 1024;
 
-template <int BITS, int GROUP, int MT, typename Scales>
-void act8_block_avx2(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, const Scales& scales, int64_t n0,
+template <int BITS, int GROUP, int MT>
+void act8_block_avx2(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, const FloatScales& scales, int64_t n0,
                      int64_t n1, float* out, int64_t N) {
-  constexpr int64_t GPB = PACK_BLOCK / GROUP;
   const __m256i low4 = _mm256_set1_epi8(0x0F);
   for (int64_t n = n0; n < n1; ++n) {
     __m256 acc[MT];
     for (int m = 0; m < MT; ++m) acc[m] = _mm256_setzero_ps();
     for (int64_t b = 0; b < a.blocks; ++b) {
-      const uint8_t* qb = block_values<BITS, GROUP>(scales, q, n, b, K);
-      for (int64_t line = 0; line < block_stride<BITS, GROUP>(scales); line += 64)
+      const uint8_t* qb = q + n * row_bytes<BITS>(K) + b * row_bytes<BITS>(PACK_BLOCK);
+      for (int64_t line = 0; line < row_bytes<BITS>(PACK_BLOCK); line += 64)
         _mm_prefetch(reinterpret_cast<const char*>(qb) + PREFETCH + line, _MM_HINT_T0);
-      const BlockScales bs = block_scales<GROUP>(scales, qb, n, b);
+      const float* g = scales.scale + n * scales.ngroups + b * (PACK_BLOCK / GROUP);
+      __m256 s[2];
+      lanes_of<GROUP>(_mm256_loadu_ps(g), GROUP == 16 ? _mm256_loadu_ps(g + 8) : _mm256_setzero_ps(), s);
       __m256 block_sum[MT];
       for (int h = 0; h < 2; ++h) {
         __m256i w[4];
@@ -683,19 +619,126 @@ void act8_block_avx2(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, con
         for (int m = 0; m < MT; ++m) {
           const int8_t* xh = a.xq.data() + (m0 + m) * K + b * PACK_BLOCK + h * 32;
           const __m256 dxl = _mm256_loadu_ps(a.dxl.data() + ((m0 + m) * a.blocks + b) * 16 + h * 8);
-          const __m256 part = _mm256_mul_ps(_mm256_cvtepi32_ps(half_dot<BITS, GROUP>(w, xh)), _mm256_mul_ps(bs.s[h], dxl));
+          const __m256 part = _mm256_mul_ps(_mm256_cvtepi32_ps(half_dot<BITS, GROUP>(w, xh)), _mm256_mul_ps(s[h], dxl));
           // the block's two halves are summed apart from acc: one add per block on acc's dependency chain
           block_sum[m] = h == 0 ? part : _mm256_add_ps(block_sum[m], part);
         }
       }
-      for (int m = 0; m < MT; ++m) {
-        const float* xsum = a.xsum.data() + (m0 + m) * a.ngroups + b * GPB;
-        acc[m] = _mm256_add_ps(acc[m], with_offsets<GROUP>(scales, bs, block_sum[m], xsum));
-      }
+      for (int m = 0; m < MT; ++m) acc[m] = _mm256_add_ps(acc[m], block_sum[m]);
     }
     for (int m = 0; m < MT; ++m)
-      out[m * N + n] = sum8(acc[m]) + row_offsets(scales, n, a.xsum.data() + (m0 + m) * a.ngroups);
+      out[m * N + n] = sum8(acc[m]) + offset_dot(scales.offset + n * scales.ngroups, a.xsum.data() + (m0 + m) * a.ngroups, a.ngroups);
   }
+}
+
+// K-quant blocks (KScales) on AVX2: the group scales are integers (Q4_K: 0..63, Q6_K: -128..127) times
+// the block's float d, so the lanes' int16 pair sums are weighed by them in the same _mm256_madd_epi16
+// that widens them (instead of a multiply by ones, then a float multiply per lane): per half block and row
+// of x one conversion, one multiply (d * dx) and one multiply-add. Sums stay exact in int32: Q4_K at most
+// 2 * 15240 * 63, Q6_K 2 * 2 * 32004 * 128.
+
+// the madd multipliers of the two halves: int16 k of half h belongs to lane k / 2, whose group is
+// 4h + k / 4 (Q4_K, two lanes a group) or 8h + k / 2 (Q6_K)
+template <int GROUP>
+inline void group_weights(const uint8_t* sub, __m256i* w) {
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(sub));  // Q4_K: sub, then sub_min
+  if constexpr (GROUP == 32) {
+    w[0] = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(bytes, _mm_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3)));
+    w[1] = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(bytes, _mm_setr_epi8(4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7)));
+  } else {
+    w[0] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(bytes, _mm_setr_epi8(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7)));
+    w[1] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(bytes, _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15)));
+  }
+}
+
+// the int32 lane sums of one half block, weighed by the groups' integer scales (g)
+template <int BITS>
+inline __m256i weighed_half_dot(const __m256i* w, const int8_t* xh, __m256i g) {
+  auto x = [&](int t) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xh + 64 * t)); };
+  if constexpr (BITS == 4) {
+    const __m256i p = _mm256_add_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(w[0], x(0)), _mm256_maddubs_epi16(w[1], x(1))),
+                                       _mm256_add_epi16(_mm256_maddubs_epi16(w[2], x(2)), _mm256_maddubs_epi16(w[3], x(3))));
+    return _mm256_madd_epi16(p, g);
+  } else {
+    const __m256i p01 = _mm256_add_epi16(_mm256_maddubs_epi16(w[0], x(0)), _mm256_maddubs_epi16(w[1], x(1)));
+    const __m256i p23 = _mm256_add_epi16(_mm256_maddubs_epi16(w[2], x(2)), _mm256_maddubs_epi16(w[3], x(3)));
+    return _mm256_add_epi32(_mm256_madd_epi16(p01, g), _mm256_madd_epi16(p23, g));
+  }
+}
+
+template <int BITS, int GROUP, int MT>
+void act8k_rows_avx2(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, int64_t n0, int64_t n1, float* out,
+                     int64_t N);
+
+// rows n0..n1 of the weights (any number) times MT rows of x from m0: out[m * N + n]
+template <int BITS, int GROUP, int MT>
+void act8k_block_avx2(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, int64_t n0, int64_t n1, float* out,
+                      int64_t N) {
+  for (int64_t n = n0; n < n1; n += NB) act8k_rows_avx2<BITS, GROUP, MT>(a, m0, K, q, n, std::min(n1, n + NB), out, N);
+}
+
+// at most NB weight rows
+template <int BITS, int GROUP, int MT>
+void act8k_rows_avx2(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, int64_t n0, int64_t n1, float* out,
+                     int64_t N) {
+  using B = KBlock<GROUP>;
+  constexpr int64_t GPB = PACK_BLOCK / GROUP;
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  // Several rows of x: K is walked in chunks of CHUNK blocks, every weight row of n0..n1 (at most NB) taking
+  // the chunk before the next chunk starts, so those rows of x stay in L1 (4 rows of 8960 values would not)
+  constexpr int64_t CHUNK = MT == 1 ? 1 << 30 : 8;
+  __m256 sums[NB][MT];
+  for (int64_t n = n0; n < n1; ++n)
+    for (int m = 0; m < MT; ++m) sums[n - n0][m] = _mm256_setzero_ps();
+  for (int64_t c0 = 0; c0 < a.blocks; c0 += CHUNK)
+  for (int64_t n = n0; n < n1; ++n) {
+    __m256 acc[MT];  // in registers for the chunk
+    for (int m = 0; m < MT; ++m) acc[m] = sums[n - n0][m];
+    for (int64_t b = c0; b < std::min(a.blocks, c0 + CHUNK); ++b) {
+      const uint8_t* qb = q + (n * a.blocks + b) * B::bytes;
+      for (int64_t line = 0; line < B::bytes; line += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(qb) + PREFETCH + line, _MM_HINT_T0);
+      __m256i g[2];
+      group_weights<GROUP>(B::sub(qb), g);
+      const __m256 d = _mm256_set1_ps(B::d(qb));
+      for (int h = 0; h < 2; ++h) {
+        __m256i w[4];
+        if constexpr (BITS == 4) {
+          const __m256i z0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + h * 32));
+          const __m256i z1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + 64 + h * 32));
+          w[0] = _mm256_and_si256(z0, low4);
+          w[1] = _mm256_and_si256(_mm256_srli_epi16(z0, 4), low4);
+          w[2] = _mm256_and_si256(z1, low4);
+          w[3] = _mm256_and_si256(_mm256_srli_epi16(z1, 4), low4);
+        } else {
+          for (int t = 0; t < 4; ++t) w[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + t * 64 + h * 32));
+        }
+        for (int m = 0; m < MT; ++m) {
+          const int8_t* xh = a.xq.data() + (m0 + m) * K + b * PACK_BLOCK + h * 32;
+          const __m256 dxl = _mm256_loadu_ps(a.dxl.data() + ((m0 + m) * a.blocks + b) * 16 + h * 8);
+          acc[m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(weighed_half_dot<BITS>(w, xh, g[h])), _mm256_mul_ps(d, dxl), acc[m]);
+        }
+      }
+      // the offsets: Q4_K -dmin * sub_min per group, Q6_K -32 * scale (the values are stored as u + 32)
+      if constexpr (GROUP == 32) {
+        const __m256 off = _mm256_mul_ps(_mm256_set1_ps(B::dmin(qb)), bytes_to_float<false>(B::sub_min(qb)));
+        for (int m = 0; m < MT; ++m)
+          acc[m] = _mm256_fnmadd_ps(off, _mm256_loadu_ps(a.xsum.data() + (m0 + m) * a.ngroups + b * GPB), acc[m]);
+      } else {
+        const __m256 d32 = _mm256_mul_ps(_mm256_set1_ps(32.f), d);
+        const __m256 off0 = _mm256_mul_ps(d32, bytes_to_float<true>(B::sub(qb)));
+        const __m256 off1 = _mm256_mul_ps(d32, bytes_to_float<true>(B::sub(qb) + 8));
+        for (int m = 0; m < MT; ++m) {
+          const float* xsum = a.xsum.data() + (m0 + m) * a.ngroups + b * GPB;
+          acc[m] = _mm256_fnmadd_ps(off0, _mm256_loadu_ps(xsum), acc[m]);
+          acc[m] = _mm256_fnmadd_ps(off1, _mm256_loadu_ps(xsum + 8), acc[m]);
+        }
+      }
+    }
+    for (int m = 0; m < MT; ++m) sums[n - n0][m] = acc[m];
+  }
+  for (int64_t n = n0; n < n1; ++n)
+    for (int m = 0; m < MT; ++m) out[m * N + n] = sum8(sums[n - n0][m]);
 }
 
 template <int BITS, int GROUP, typename Scales>
@@ -709,7 +752,10 @@ void run_act8(const float* x, int64_t M, int64_t K, const uint8_t* q, const Scal
       return;
     }
 #endif
-    act8_block_avx2<BITS, GROUP, MT>(a, m, K, q, scales, n0, n1, out + m * N, N);
+    if constexpr (std::is_same_v<Scales, KScales>)
+      act8k_block_avx2<BITS, GROUP, MT>(a, m, K, q, n0, n1, out + m * N, N);
+    else
+      act8_block_avx2<BITS, GROUP, MT>(a, m, K, q, scales, n0, n1, out + m * N, N);
   });
 }
 
@@ -1039,7 +1085,7 @@ struct KLinear {
   // out[n0..n1] = rows n0..n1 of the weights times x (rounded in a), plus the bias
   void rows(const Act8& a, int64_t n0, int64_t n1, float* out) const {
     by_k_layout(bits, [&](auto b, auto g) {
-      act8_block_avx2<b.value, g.value, 1>(a, 0, K, w, KScales{K / PACK_BLOCK}, n0, n1, out, N);
+      act8k_block_avx2<b.value, g.value, 1>(a, 0, K, w, n0, n1, out, N);
     });
     if (bias)
       for (int64_t n = n0; n < n1; ++n) out[n] += bias[n];
