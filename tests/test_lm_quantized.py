@@ -297,25 +297,32 @@ def test_auto_runs_the_fast_kernel_wherever_the_kernels_build(ops, session_cache
         backend.close()
 
 
-def _k_quant_layer(ops, qtype: str, rows: int, cols: int, bias: bool = False):
-    """A QuantLinear in the fast form's K-quant blocks, from random blocks of the file's layout."""
+def _packed_layer(ops, qtype: str, rows: int, cols: int, bias: bool = False, kblocks: bool = True):
+    """A QuantLinear in the fast form, from random blocks of the file's layout: K-quant blocks (AVX2), or
+    values packed with float scales (AVX-512 VNNI, and files that are not K-quants)."""
     import torch
 
     from vibecode.lm import quantized
 
     kind = gguf.GGMLQuantizationType[qtype]
     tensor = ggufq.to_qtensor(_random_blocks(kind, rows, cols), kind, (rows, cols))
+    q = torch.from_numpy(tensor.q)
+    extra = torch.randn(rows) if bias else None
+    if not kblocks:
+        layer = quantized.QuantLinear(ops.act8_pack(q, tensor.bits, tensor.group), torch.from_numpy(tensor.scale),
+                                      torch.from_numpy(tensor.offset), tensor.bits, tensor.group, extra)
+        layer.packed = True
+        return layer
     k = tensor.kscales
-    blocks = ops.act8k_pack(torch.from_numpy(tensor.q), *(torch.from_numpy(a) for a in (k.sub, k.sub_min, k.d, k.dmin)),
-                            tensor.bits, tensor.group)
-    return quantized.QuantLinear(None, None, None, tensor.bits, tensor.group,
-                                 torch.randn(rows) if bias else None, kblocks=blocks, in_features=cols)
+    blocks = ops.act8k_pack(q, *(torch.from_numpy(a) for a in (k.sub, k.sub_min, k.d, k.dmin)), tensor.bits, tensor.group)
+    return quantized.QuantLinear(None, None, None, tensor.bits, tensor.group, extra, kblocks=blocks, in_features=cols)
 
 
-@pytest.fixture(scope="module")
-def k_quant_qwen(ops):
-    """A small Qwen2 (transformers' own code) whose every layer matrix is K-quant blocks, as the 1.5B model's are
-    in the fast form on AVX2 machines; Q6_K for v and down in one layer, as in Q4_K_M files."""
+@pytest.fixture(scope="module", params=["K-quant blocks", "float scales"])
+def packed_qwen(ops, request):
+    """A small Qwen2 (transformers' own code) whose every layer matrix is packed for the int8 kernels, as the
+    1.5B model's are in the fast form: K-quant blocks on AVX2 machines, float scales with VNNI; Q6_K for v and
+    down in one layer, as in Q4_K_M files."""
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
@@ -323,16 +330,17 @@ def k_quant_qwen(ops):
                          num_attention_heads=8, num_key_value_heads=2, max_position_embeddings=4096)
     torch.manual_seed(3)
     model = Qwen2ForCausalLM(config).eval()
+    blocks = request.param == "K-quant blocks"
     for index, layer in enumerate(model.model.layers):
         big = "Q6_K" if index == 1 else "Q4_K"
         attention, mlp = layer.self_attn, layer.mlp
-        attention.q_proj = _k_quant_layer(ops, "Q4_K", 512, 512, bias=True)
-        attention.k_proj = _k_quant_layer(ops, "Q4_K", 128, 512, bias=True)
-        attention.v_proj = _k_quant_layer(ops, big, 128, 512, bias=True)
-        attention.o_proj = _k_quant_layer(ops, "Q4_K", 512, 512)
-        mlp.gate_proj = _k_quant_layer(ops, "Q4_K", 1536, 512)
-        mlp.up_proj = _k_quant_layer(ops, "Q4_K", 1536, 512)
-        mlp.down_proj = _k_quant_layer(ops, big, 512, 1536)
+        attention.q_proj = _packed_layer(ops, "Q4_K", 512, 512, bias=True, kblocks=blocks)
+        attention.k_proj = _packed_layer(ops, "Q4_K", 128, 512, bias=True, kblocks=blocks)
+        attention.v_proj = _packed_layer(ops, big, 128, 512, bias=True, kblocks=blocks)
+        attention.o_proj = _packed_layer(ops, "Q4_K", 512, 512, kblocks=blocks)
+        mlp.gate_proj = _packed_layer(ops, "Q4_K", 1536, 512, kblocks=blocks)
+        mlp.up_proj = _packed_layer(ops, "Q4_K", 1536, 512, kblocks=blocks)
+        mlp.down_proj = _packed_layer(ops, big, 512, 1536, kblocks=blocks)
         for norm in (layer.input_layernorm, layer.post_attention_layernorm):  # random weights are large
             norm.weight.data.uniform_(0.001, 0.01)
     return model
@@ -350,7 +358,7 @@ def _fill(model, length: int):
 
 
 @pytest.mark.parametrize("length", [1, 7, 300])
-def test_fused_layers_run_the_token_as_the_layer_by_layer_pass_does(k_quant_qwen, length):
+def test_fused_layers_run_the_token_as_the_layer_by_layer_pass_does(packed_qwen, length):
     """The fused pass (every layer in one kernel call, one team of threads) does the per-layer pass's sums:
     the first layer's new key and value to float rounding, the next token the same, the cache's old rows
     untouched and one row longer; and the same result on one thread as on two (the threads' shares meet
@@ -361,7 +369,7 @@ def test_fused_layers_run_the_token_as_the_layer_by_layer_pass_does(k_quant_qwen
 
     from vibecode.lm.step import OneToken
 
-    model = k_quant_qwen
+    model = packed_qwen
     fused = OneToken.for_model(model, decode_attention=True)
     assert fused.fused is not None
     plain = OneToken.for_model(model, decode_attention=True)
@@ -387,14 +395,14 @@ def test_fused_layers_run_the_token_as_the_layer_by_layer_pass_does(k_quant_qwen
     assert torch.equal(alone, got)
 
 
-def test_fused_layers_grow_the_cache_and_leave_other_caches_to_the_layer_by_layer_pass(k_quant_qwen):
+def test_fused_layers_grow_the_cache_and_leave_other_caches_to_the_layer_by_layer_pass(packed_qwen):
     import torch
     from transformers import DynamicCache
 
     from vibecode.lm import kv
     from vibecode.lm.step import OneToken
 
-    model = k_quant_qwen
+    model = packed_qwen
     one = OneToken.for_model(model, decode_attention=True)
     cache = _fill(model, 5)
     full = cache.layers[0]._key_buffer.shape[-2]
@@ -411,20 +419,21 @@ def test_fused_layers_grow_the_cache_and_leave_other_caches_to_the_layer_by_laye
         assert one(4, 3, plain).shape == (300,) and plain.get_seq_length() == 4
 
 
-def test_fused_layers_refuse_shapes_that_do_not_fit(k_quant_qwen, ops):
+def test_fused_layers_refuse_shapes_that_do_not_fit(packed_qwen, ops):
     import torch
 
     from vibecode.lm.step import FusedLayers
 
-    layers = FusedLayers.for_model(k_quant_qwen)
-    cache = _fill(k_quant_qwen, 3)
+    layers = FusedLayers.for_model(packed_qwen)
+    cache = _fill(packed_qwen, 3)
     keys = [layer._key_buffer for layer in cache.layers]
     values = [layer._value_buffer for layer in cache.layers]
     with pytest.raises(RuntimeError, match="room"):
         layers(torch.randn(512), torch.randn(64), torch.randn(64), keys, values, keys[0].shape[-2])
     with pytest.raises(RuntimeError, match="per layer"):
-        ops.decode_layers(torch.randn(512), torch.randn(64), torch.randn(64), layers.weights[:6], layers.bits[:6],
-                          layers.norms, layers.biases, keys, values, 3, 1e-6, 0.125)
+        ops.decode_layers(torch.randn(512), torch.randn(64), torch.randn(64), layers.weights[:6], layers.scales[:6],
+                          layers.offsets[:6], layers.bits[:6], layers.groups[:6], layers.norms, layers.biases, keys,
+                          values, 3, 1e-6, 0.125)
     with pytest.raises(RuntimeError, match="norm"):  # a hidden state of another model
         layers(torch.randn(256), torch.randn(64), torch.randn(64), keys, values, 3)
     with pytest.raises(RuntimeError, match="head's size"):

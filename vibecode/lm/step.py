@@ -8,8 +8,8 @@ straight from the model's modules; 3-4 ms less a token. With ``decode_attention`
 single query's attention is vibecode's own kernel instead of SDPA: a few ms more, slightly different
 float sums.
 
-Fused (``FusedLayers``): when every layer's matrices are K-quant blocks (the fast form on AVX2 machines)
-and the cache is vibecode's growing buffers, all the layers run in one call of the kernel library
+Fused (``FusedLayers``): when every layer's matrices are packed for the int8 kernels (the fast form: K-quant
+blocks on AVX2 machines, float scales with AVX-512 VNNI) and the cache is vibecode's growing buffers, all the layers run in one call of the kernel library
 (``decode_layers``): one team of threads for the whole token instead of ~200 kernel calls, each waking the
 other thread. Same kernels on the same rounded activations; the norms, RoPE and SiLU round differently
 from torch's in the last bits.
@@ -94,44 +94,54 @@ class OneToken:
 
 
 class FusedLayers:
-    """All decoder layers of a model whose matrices are K-quant blocks, for one token in one kernel call."""
+    """All decoder layers of a model whose matrices are packed for the int8 kernels, for one token in one
+    kernel call."""
 
-    def __init__(self, weights: list, bits: list[int], norms: list, biases: list, eps: float, scale: float) -> None:
-        self.weights, self.bits, self.norms, self.biases = weights, bits, norms, biases
+    def __init__(self, linears: list, norms: list, biases: list, eps: float, scale: float) -> None:
+        empty = torch.empty(0)
+        self.weights = [part.kblocks if part.kblocks is not None else part.q for part in linears]
+        self.scales = [empty if part.kblocks is not None else part.scale for part in linears]
+        self.offsets = [empty if part.kblocks is not None else part.offset for part in linears]
+        self.bits = [part.bits for part in linears]
+        self.groups = [part.group for part in linears]
+        self.norms, self.biases = norms, biases
         self.eps, self.scale = eps, scale
 
     @classmethod
     def for_model(cls, model) -> FusedLayers | None:
-        """None unless every layer is q/k/v (biases allowed), o, gate/up/down all as K-quant blocks."""
+        """None unless every layer's q/k/v (biases allowed), o, gate/up/down are packed layers."""
         if not hasattr(torch.ops.vibecode, "decode_layers"):
             return None
-        weights, bits, norms, biases = [], [], [], []
-        empty = torch.empty(0)
+        linears, norms, biases = [], [], []
         eps = scale = None
         for layer in model.model.layers:
             attention, mlp = layer.self_attn, layer.mlp
             parts = (attention.q_proj, attention.k_proj, attention.v_proj, attention.o_proj,
                      mlp.gate_proj, mlp.up_proj, mlp.down_proj)
-            if any(getattr(part, "kblocks", None) is None for part in parts):
+            if not all(_packed(part) for part in parts) or any(part.bias is not None for part in parts[3:]):
                 return None
-            if any(part.bias is not None for part in parts[3:]):
-                return None
-            weights += [part.kblocks for part in parts]
-            bits += [part.bits for part in parts]
-            biases += [empty if part.bias is None else part.bias.data for part in parts[:3]]
+            linears += parts
+            biases += [torch.empty(0) if part.bias is None else part.bias.data for part in parts[:3]]
             norms += [layer.input_layernorm.weight.data, layer.post_attention_layernorm.weight.data]
             eps = float(layer.input_layernorm.variance_epsilon)
             scale = float(attention.scaling)
             if float(layer.post_attention_layernorm.variance_epsilon) != eps:
                 return None
-        if not weights:
+        if not linears:
             return None
-        return cls(weights, bits, norms, biases, eps, scale)
+        return cls(linears, norms, biases, eps, scale)
 
     def __call__(self, hidden: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
                  keys: list[torch.Tensor], values: list[torch.Tensor], row: int) -> torch.Tensor:
-        return torch.ops.vibecode.decode_layers(hidden, cos, sin, self.weights, self.bits, self.norms, self.biases,
-                                                keys, values, row, self.eps, self.scale)
+        return torch.ops.vibecode.decode_layers(hidden, cos, sin, self.weights, self.scales, self.offsets, self.bits,
+                                                self.groups, self.norms, self.biases, keys, values, row, self.eps,
+                                                self.scale)
+
+
+def _packed(part) -> bool:
+    """A QuantLinear the int8 kernels read: K-quant blocks, or values packed with float scales."""
+    return getattr(part, "kblocks", None) is not None or (getattr(part, "packed", False) and part.q is not None
+                                                        and part.scale is not None)
 
 
 def _rms_norm(x: torch.Tensor, norm) -> torch.Tensor:

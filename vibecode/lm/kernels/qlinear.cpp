@@ -1029,7 +1029,8 @@ at::Tensor decode_attention(const at::Tensor& q_in, const at::Tensor& k, const a
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// one new token through every decoder layer (vibecode/lm/step.py, the fast form on AVX2: K-quant blocks)
+// one new token through every decoder layer (vibecode/lm/step.py, the fast form: layers packed for the int8
+// kernels)
 //
 // Taken layer by layer from Python, a token is ~200 kernel calls and ~600 small torch ops: on 2 cores
 // ~15 ms of a ~60 ms step went to calls, thread wake-ups (each parallel kernel call wakes the other
@@ -1076,34 +1077,47 @@ inline std::pair<int64_t, int64_t> share(int64_t n, int t, int nt, int64_t unit 
   return {std::min(n, units * t / nt * unit), std::min(n, units * (t + 1) / nt * unit)};
 }
 
-// a K-quant layer made by act8k_pack: Q4_K (bits 4, groups of 32) or Q6_K (bits 8, groups of 16)
-struct KLinear {
+// a layer packed for the int8 kernels: K-quant blocks (act8k_pack; Q4_K or Q6_K, no float scales) or packed
+// values (act8_pack) with a float scale and offset per group
+struct PackedLinear {
   const uint8_t* w = nullptr;
+  const float* scale = nullptr;  // null for K-quant blocks
+  const float* offset = nullptr;
   const float* bias = nullptr;
-  int64_t bits = 4, N = 0, K = 0;
+  int64_t bits = 4, group = 32, N = 0, K = 0;
 
-  // out[n0..n1] = rows n0..n1 of the weights times x (rounded in a), plus the bias
+  // out[n0..n1] = rows n0..n1 of the weights times x (rounded in a), plus the bias: the kernels
+  // qlinear_act8k and qlinear_act8 use for one row of x
   void rows(const Act8& a, int64_t n0, int64_t n1, float* out) const {
-    by_k_layout(bits, [&](auto b, auto g) {
-      act8k_block_avx2<b.value, g.value, 1>(a, 0, K, w, n0, n1, out, N);
-    });
+    if (scale == nullptr) {
+      by_k_layout(bits, [&](auto b, auto g) { act8k_block_avx2<b.value, g.value, 1>(a, 0, K, w, n0, n1, out, N); });
+    } else {
+      const FloatScales scales{scale, offset, K / group};
+      by_layout(bits, group, [&](auto b, auto g) {
+#if VIBECODE_ACT8_VNNI
+        act8_block_vnni<b.value, g.value, 1>(a, 0, K, w, scales, n0, n1, out, N);
+#else
+        act8_block_avx2<b.value, g.value, 1>(a, 0, K, w, scales, n0, n1, out, N);
+#endif
+      });
+    }
     if (bias)
       for (int64_t n = n0; n < n1; ++n) out[n] += bias[n];
   }
 };
 
-// one row of x rounded for the layers that read it (Q4_K's groups of 32, Q6_K's of 16: other group sums)
+// one row of x rounded for the layers that read it (groups of 32 or of 16: other group sums)
 struct RoundedX {
   Act8 g32, g16;
   explicit RoundedX(int64_t K) : g32(act8_room(1, K, 32)), g16(act8_room(1, K, 16)) {}
-  void round(const float* x, std::initializer_list<const KLinear*> readers, int64_t b0 = 0, int64_t b1 = -1) {
+  void round(const float* x, std::initializer_list<const PackedLinear*> readers, int64_t b0 = 0, int64_t b1 = -1) {
     bool want32 = false, want16 = false;
-    for (const KLinear* r : readers) (r->bits == 4 ? want32 : want16) = true;
+    for (const PackedLinear* r : readers) (r->group == 32 ? want32 : want16) = true;
     if (b1 < 0) b1 = g32.blocks;
     if (want32) quantize_blocks<32>(x, 0, b0, b1, g32);
     if (want16) quantize_blocks<16>(x, 0, b0, b1, g16);
   }
-  const Act8& for_layer(const KLinear& l) const { return l.bits == 4 ? g32 : g16; }
+  const Act8& for_layer(const PackedLinear& l) const { return l.group == 32 ? g32 : g16; }
 };
 
 // transformers' LlamaRMSNorm: weight * (x * rsqrt(mean(x^2) + eps))
@@ -1144,22 +1158,33 @@ inline void silu_times(const float* gate, const float* up, int64_t n0, int64_t n
 struct DecoderLayer {
   const float* in_norm;
   const float* post_norm;
-  KLinear q, k, v, o, gate, up, down;
+  PackedLinear q, k, v, o, gate, up, down;
   float* keys;    // [kv heads, room, head dim]
   float* values;
   int64_t room;
 };
 
-KLinear k_linear(const at::Tensor& w, int64_t bits, const at::Tensor& bias) {
-  check_k_layout(bits, bits == 4 ? 32 : 16, "decode_layers");
-  const int64_t block_bytes = bits == 4 ? KBlock<32>::bytes : KBlock<16>::bytes;
-  TORCH_CHECK(w.dim() == 2 && w.is_contiguous() && w.scalar_type() == at::kByte && w.size(1) % block_bytes == 0,
-              "decode_layers: weights must be act8k_pack blocks");
-  KLinear l;
+// K-quant blocks when scale is empty, else act8_pack values with their float scale and offset
+PackedLinear packed_linear(const at::Tensor& w, const at::Tensor& scale, const at::Tensor& offset, int64_t bits,
+                           int64_t group, const at::Tensor& bias) {
+  TORCH_CHECK(w.dim() == 2 && w.is_contiguous() && w.scalar_type() == at::kByte, "decode_layers: weights must be uint8 [N, bytes]");
+  PackedLinear l;
   l.w = w.data_ptr<uint8_t>();
   l.bits = bits;
+  l.group = group;
   l.N = w.size(0);
-  l.K = w.size(1) / block_bytes * PACK_BLOCK;
+  if (scale.numel() == 0) {
+    check_k_layout(bits, group, "decode_layers");
+    const int64_t block_bytes = bits == 4 ? KBlock<32>::bytes : KBlock<16>::bytes;
+    TORCH_CHECK(w.size(1) % block_bytes == 0, "decode_layers: weights must be act8k_pack blocks");
+    l.K = w.size(1) / block_bytes * PACK_BLOCK;
+  } else {
+    l.K = bits == 4 ? w.size(1) * 2 : w.size(1);
+    check_args(w, scale, offset, bits, group, l.K);
+    TORCH_CHECK(l.K % PACK_BLOCK == 0, "decode_layers: packed layers have a multiple of 256 inputs");
+    l.scale = scale.data_ptr<float>();
+    l.offset = offset.data_ptr<float>();
+  }
   if (bias.defined() && bias.numel()) {
     TORCH_CHECK(bias.scalar_type() == at::kFloat && bias.is_contiguous() && bias.numel() == l.N, "decode_layers: bad bias");
     l.bias = bias.data_ptr<float>();
@@ -1168,17 +1193,20 @@ KLinear k_linear(const at::Tensor& w, int64_t bits, const at::Tensor& bias) {
 }
 
 // hidden [H] (the new token's embedding), cos and sin [head dim] (its position's RoPE); per layer: weights
-// q, k, v, o, gate, up, down (act8k_pack blocks) and their bits, norms input and post-attention, biases of
+// q, k, v, o, gate, up, down (act8k_pack blocks with empty scales and offsets, or act8_pack values with
+// theirs) and their bits and groups, norms input and post-attention, biases of
 // q, k, v (empty when none), keys and values buffers [1, kv heads, room, head dim] whose first `position`
 // rows hold the earlier tokens; this token's key and value are written at row `position`.
 // -> the hidden state after the last layer (before the final norm) [H]
 at::Tensor decode_layers(const at::Tensor& hidden, const at::Tensor& cos_in, const at::Tensor& sin_in,
-                         const std::vector<at::Tensor>& weights, const std::vector<int64_t>& bits,
-                         const std::vector<at::Tensor>& norms, const std::vector<at::Tensor>& biases,
+                         const std::vector<at::Tensor>& weights, const std::vector<at::Tensor>& scales,
+                         const std::vector<at::Tensor>& offsets, const std::vector<int64_t>& bits,
+                         const std::vector<int64_t>& groups, const std::vector<at::Tensor>& norms, const std::vector<at::Tensor>& biases,
                          const std::vector<at::Tensor>& keys, const std::vector<at::Tensor>& values, int64_t position,
                          double eps_in, double scale_in) {
   const int64_t layers_n = static_cast<int64_t>(keys.size());
-  TORCH_CHECK(weights.size() == 7 * keys.size() && bits.size() == weights.size() && norms.size() == 2 * keys.size() &&
+  TORCH_CHECK(weights.size() == 7 * keys.size() && bits.size() == weights.size() && groups.size() == weights.size() &&
+              scales.size() == weights.size() && offsets.size() == weights.size() && norms.size() == 2 * keys.size() &&
               biases.size() == 3 * keys.size() && values.size() == keys.size(), "decode_layers: per layer 7 weights, 2 norms, 3 biases");
   TORCH_CHECK(hidden.scalar_type() == at::kFloat && cos_in.scalar_type() == at::kFloat && sin_in.scalar_type() == at::kFloat,
               "decode_layers: float32 only");
@@ -1189,8 +1217,11 @@ at::Tensor decode_layers(const at::Tensor& hidden, const at::Tensor& cos_in, con
   int64_t Hq = 0, Hkv = 0, F = 0;
   for (int64_t i = 0; i < layers_n; ++i) {
     DecoderLayer& L = layers[i];
-    KLinear* lin[7] = {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down};
-    for (int j = 0; j < 7; ++j) *lin[j] = k_linear(weights[7 * i + j], bits[7 * i + j], j < 3 ? biases[3 * i + j] : at::Tensor());
+    PackedLinear* lin[7] = {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down};
+    for (int j = 0; j < 7; ++j) {
+      const int64_t at = 7 * i + j;
+      *lin[j] = packed_linear(weights[at], scales[at], offsets[at], bits[at], groups[at], j < 3 ? biases[3 * i + j] : at::Tensor());
+    }
     for (int j = 0; j < 2; ++j)
       TORCH_CHECK(norms[2 * i + j].scalar_type() == at::kFloat && norms[2 * i + j].is_contiguous() && norms[2 * i + j].numel() == H,
                   "decode_layers: bad norm weight");
@@ -1265,7 +1296,7 @@ at::Tensor decode_layers(const at::Tensor& hidden, const at::Tensor& cos_in, con
         L.gate.rows(xin.for_layer(L.gate), r0, r1, gate.data());
         L.up.rows(xin.for_layer(L.up), r0, r1, up.data());
         silu_times(gate.data(), up.data(), r0, r1, act.data());
-        if (L.down.bits == 4)
+        if (L.down.group == 32)
           quantize_blocks<32>(act.data(), 0, r0 / PACK_BLOCK, r1 / PACK_BLOCK, act32);
         else
           quantize_blocks<16>(act.data(), 0, r0 / PACK_BLOCK, r1 / PACK_BLOCK, act16);
@@ -1273,7 +1304,7 @@ at::Tensor decode_layers(const at::Tensor& hidden, const at::Tensor& cos_in, con
       barrier.wait();
       {
         const auto [n0, n1] = share(H, t, nt);
-        L.down.rows(L.down.bits == 4 ? act32 : act16, n0, n1, down.data());
+        L.down.rows(L.down.group == 32 ? act32 : act16, n0, n1, down.data());
       }
       barrier.wait();
       for (int64_t i = 0; i < H; ++i) h[i] += down[i];
@@ -1324,8 +1355,9 @@ TORCH_LIBRARY(vibecode, m) {
   m.def("qlinear_act8k(Tensor x, Tensor w, int bits, int group) -> Tensor");
   m.def("act8k_pack(Tensor q, Tensor sub, Tensor sub_min, Tensor d, Tensor dmin, int bits, int group) -> Tensor");
   m.def("decode_attention(Tensor q, Tensor k, Tensor v, float scale) -> Tensor");
-  m.def("decode_layers(Tensor hidden, Tensor cos, Tensor sin, Tensor[] weights, int[] bits, Tensor[] norms, "
-        "Tensor[] biases, Tensor[] keys, Tensor[] values, int position, float eps, float scale) -> Tensor");
+  m.def("decode_layers(Tensor hidden, Tensor cos, Tensor sin, Tensor[] weights, Tensor[] scales, Tensor[] offsets, "
+        "int[] bits, int[] groups, Tensor[] norms, Tensor[] biases, Tensor[] keys, Tensor[] values, int position, "
+        "float eps, float scale) -> Tensor");
   m.def("dequant(Tensor q, Tensor scale, Tensor offset, int bits, int group) -> Tensor");
   m.def("act8_pack(Tensor q, int bits, int group) -> Tensor");
   m.def("act8_unpack(Tensor q, int bits, int group) -> Tensor");
