@@ -123,6 +123,16 @@ def test_draft_is_what_followed_the_same_words_before():
     assert Draft(tokens=3, ngram=2).find([1, 2, 3]) == []
 
 
+def test_drafts_grow_while_taken_whole_and_start_again_after_a_miss():
+    draft = Draft()
+    sizes = [draft.tokens]
+    for _ in range(10):
+        sizes.append(draft.next_size(sizes[-1], taken_whole=True))
+    assert sizes == [3, 4, 6, 9, 13, 19, 28, 42, 63, 64, 64]
+    assert draft.next_size(42, taken_whole=False) == 3
+    assert Draft(tokens=1, growth=1.2).next_size(1, taken_whole=True) == 2  # always grows by a token at least
+
+
 def test_penalty_matches_transformers_processor():
     from transformers import RepetitionPenaltyLogitsProcessor
 

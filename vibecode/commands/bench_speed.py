@@ -33,10 +33,10 @@ NEW_PROGRAMS = [
 CHANGES = ["make it also say thank you at the end", "make the dog bone cost 5 coins"]
 CHANGE_CHECKS = {CHANGES[0]: "thank", CHANGES[1]: '"dog bone": 5'}
 
-CONFIGS = {
-    "float32": ({"VIBECODE_PRECISION": "float32"}, 10),
-    "quantized": ({"VIBECODE_PRECISION": "quantized"}, 10),
-    "fast": ({"VIBECODE_PRECISION": "fast"}, 10),
+CONFIGS = {  # environment, prompt-lookup draft length (None: the pipeline's, maker.PROMPT_LOOKUP)
+    "float32": ({"VIBECODE_PRECISION": "float32"}, None),
+    "quantized": ({"VIBECODE_PRECISION": "quantized"}, None),
+    "fast": ({"VIBECODE_PRECISION": "fast"}, None),
     "quantized-lookup4": ({"VIBECODE_PRECISION": "quantized"}, 4),
     "quantized-lookup0": ({"VIBECODE_PRECISION": "quantized"}, 0),
 }
@@ -125,7 +125,9 @@ def _run_config(name: str, args, problems) -> ConfigResult:
             result.answers.append(answer)
             _print_answer(name, answer)
         program = _pet_shop()
-        change_options = dataclasses.replace(copying(options), prompt_lookup=lookup)  # as the pipeline does
+        change_options = copying(options)  # as the pipeline does
+        if lookup is not None:
+            change_options = dataclasses.replace(change_options, prompt_lookup=lookup)
         for change in CHANGES[: args.changes]:
             check = CHANGE_CHECKS[change]
             messages = prompts.make_messages(change, current_program=program)

@@ -41,8 +41,9 @@ FRESH_TEMPERATURE = 0.7
 MAX_NEW_TOKENS = 700
 # Prompt-lookup draft length for answers that repeat a program from the prompt (changes, fixes, repair
 # turns): same greedy text, about 2x faster on a change request (speed-levers.md). The engine uses it for
-# greedy answers only, so fresh samples are unchanged.
-PROMPT_LOOKUP = 10
+# greedy answers only, so fresh samples are unchanged. It is the first draft's length; drafts the model
+# takes whole grow (decode.Draft, where the replayed measurements are).
+PROMPT_LOOKUP = 3
 # The same answers get no repetition penalty: the penalty counts every token of the prompt, so it
 # pushes the model away from copying the child's program. With 1.1 the real 1.5B answered both change
 # requests of `vibecode bench speed` (and most lesson change requests) with a description and no

@@ -1,0 +1,165 @@
+"""Which prompt-lookup draft policy makes change requests quickest? (a benchmark, not a test)
+
+A change request's answer mostly repeats the child's program, and the greedy loop (vibecode.lm.decode)
+checks copied drafts in one model pass. Greedy text does not depend on the drafts, so any draft policy can
+be replayed exactly on recorded answers: at each pass the draft is what ``Draft.find`` copies, the model
+keeps its longest prefix that matches the answer, plus one token. This records change answers with the
+real model (the bench speed change requests on its 38-line program, then one change to each of the six
+new programs the model writes), measures what a pass of r tokens costs on this computer, and prints the
+simulated seconds, tokens checked and passes of each policy, best first.
+
+    .venv/bin/python benchmarks/draft_policy.py [--precision fast] [--save traces.json]
+    .venv/bin/python benchmarks/draft_policy.py --load traces.json     # replay only (no new answers)
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's vibecode
+
+ASKS = ["make it also count how many times it ran", "add a goodbye message at the end",
+        "make it ask for my name first and use it", "make the prices twice as big",
+        "make it also say the best one", "add a 10 percent discount"]
+ROWS = (1, 2, 3, 4, 6, 8, 11, 16, 21, 32, 41, 65)
+
+
+def record(precision: str) -> dict:
+    os.environ["VIBECODE_PRECISION"] = precision
+    import torch
+
+    from vibecode.commands.bench_speed import CHANGES, NEW_PROGRAMS, _pet_shop
+    from vibecode.lm import ChatMessage, GenerateOptions
+    from vibecode.lm.decode import Draft, greedy
+    from vibecode.lm.engine import LocalModel
+    from vibecode.make import extract, prompts
+    from vibecode.make.maker import PROMPT_LOOKUP, copying
+
+    engine = LocalModel(None)
+    engine.load()
+    engine.prefill([ChatMessage("system", prompts.system_prompt(None, allow_files=False))])
+
+    def answer_ids(messages, options) -> tuple[list[int], list[int]]:
+        prompt = engine._encode(messages, True, options.answer_start)["input_ids"][0].tolist()
+        cache, cached = engine.prompt_cache.start(prompt, engine._new_cache)
+        out: list[int] = []
+        with torch.inference_mode():
+            sequence = greedy(engine.model, prompt, cache, cached, max_new_tokens=options.max_new_tokens,
+                              eos=set(engine._eos_ids()), repetition_penalty=options.repetition_penalty or 1.0,
+                              draft=Draft(tokens=PROMPT_LOOKUP), on_tokens=lambda new: out.extend(new) and False,
+                              one_token=engine.one_token)
+        engine.prompt_cache.keep(cache, sequence)
+        return prompt, out
+
+    changes = [(ask, _pet_shop()) for ask in CHANGES]
+    for idea, ask in zip(NEW_PROGRAMS, ASKS):
+        chunks: list[str] = []
+        engine.generate(prompts.make_messages(idea), GenerateOptions(max_new_tokens=500), threading.Event(),
+                        lambda chunk, _n: chunks.append(chunk))
+        changes.append((ask, extract.extract_code("".join(chunks)) or "".join(chunks)))
+    traces = []
+    for ask, program in changes:
+        messages = prompts.make_messages(ask, current_program=program)
+        engine.prefill(prompts.before_idea(messages))
+        prompt, answer = answer_ids(messages, copying(GenerateOptions(max_new_tokens=700)))
+        traces.append({"ask": ask, "prompt": prompt, "answer": answer})
+        print(f"recorded: {ask!r}: {len(answer)} tokens", flush=True)
+    return {"precision": precision, "traces": traces, "costs": pass_costs(engine, traces[0]["prompt"])}
+
+
+def pass_costs(engine, prompt: list[int]) -> dict[int, float]:
+    """Seconds for one pass of r tokens after a change request's prompt (median of 5)."""
+    import torch
+
+    cache = engine._new_cache()
+    costs = {}
+    with torch.inference_mode():
+        engine.model(input_ids=torch.tensor([prompt]), past_key_values=cache, use_cache=True, logits_to_keep=1)
+        at = len(prompt)
+        for rows in ROWS:
+            times = []
+            for _ in range(5):
+                ids = torch.randint(0, 1000, (1, rows))
+                started = time.perf_counter()
+                if rows == 1 and engine.one_token is not None:
+                    engine.one_token(int(ids[0, 0]), at, cache)
+                else:
+                    engine.model(input_ids=ids, past_key_values=cache, cache_position=torch.arange(at, at + rows),
+                                 use_cache=True, logits_to_keep=rows)
+                times.append(time.perf_counter() - started)
+                cache.crop(-rows)
+            costs[rows] = statistics.median(times)
+    return costs
+
+
+def replay(prompt: list[int], answer: list[int], first: int, growth: float, most: int, cost) -> tuple[float, int, int]:
+    """(seconds, tokens checked, passes) of greedy with drafts of ``first`` tokens that grow by ``growth``
+    (up to ``most``) while the model takes them whole and start again at ``first`` when it does not: the
+    decode loop's own rule (``Draft.next_size``)."""
+    from vibecode.lm.decode import Draft
+
+    draft = Draft(tokens=first, most=most, growth=growth)
+    done, seconds, checked, passes, size, last_whole, last_had = 1, 0.0, 0, 0, first, False, False
+    while done < len(answer):
+        if last_had:
+            size = draft.next_size(size, last_whole)
+        copy = draft.find(prompt + answer[:done], size) if first else []
+        kept = 0
+        while kept < len(copy) and done + kept < len(answer) and copy[kept] == answer[done + kept]:
+            kept += 1
+        last_whole, last_had = kept == len(copy), bool(copy)
+        seconds += cost(1 + len(copy))
+        checked += 1 + len(copy)
+        passes += 1
+        done += kept + 1
+    return seconds, checked, passes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--precision", default="fast")
+    parser.add_argument("--save", type=Path)
+    parser.add_argument("--load", type=Path)
+    args = parser.parse_args()
+    data = json.loads(args.load.read_text()) if args.load else record(args.precision)
+    if args.save:
+        args.save.write_text(json.dumps(data))
+    costs = {int(rows): seconds for rows, seconds in data["costs"].items()}
+    known = sorted(costs)
+    print("pass cost: " + ", ".join(f"{r} tokens {costs[r] * 1000:.0f} ms" for r in known))
+
+    def cost(rows: int) -> float:  # measured, linear in between (and per token beyond)
+        if rows in costs:
+            return costs[rows]
+        i = bisect.bisect(known, rows)
+        if i >= len(known):
+            return costs[known[-1]] / known[-1] * rows
+        a, b = known[i - 1], known[i]
+        return costs[a] + (costs[b] - costs[a]) * (rows - a) / (b - a)
+
+    firsts = (3, 5, 10, 20)
+    policies = [(0, 1, 0)] + [(first, 1, first) for first in firsts] + [
+        (first, growth, most) for first in firsts for growth in (1.5, 2, 3) for most in (32, 64, 128)]
+    rows = []
+    for first, growth, most in policies:
+        runs = [replay(t["prompt"], t["answer"], first, growth, most, cost) for t in data["traces"]]
+        rows.append((sum(r[0] for r in runs), sum(r[1] for r in runs), sum(r[2] for r in runs), first, growth, most, runs))
+    rows.sort()
+    answered = sum(len(t["answer"]) for t in data["traces"])
+    print(f"{len(data['traces'])} change answers, {answered} tokens ({data['precision']})")
+    print(f"{'first':>5} {'growth':>6} {'most':>4} {'seconds':>8} {'checked':>8} {'passes':>6}  per answer (s)")
+    for seconds, checked, passes, first, growth, most, runs in rows:
+        label = "no drafts" if first == 0 else f"{first:>5} {growth:>6} {most:>4}"
+        print(f"{label:>17} {seconds:8.2f} {checked:8d} {passes:6d}  " + " ".join(f"{r[0]:.2f}" for r in runs))
+
+
+if __name__ == "__main__":
+    main()
