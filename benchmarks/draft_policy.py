@@ -10,6 +10,7 @@ simulated seconds, tokens checked and passes of each policy, best first.
 
     .venv/bin/python benchmarks/draft_policy.py [--precision fast] [--save traces.json]
     .venv/bin/python benchmarks/draft_policy.py --load traces.json     # replay only (no new answers)
+    .venv/bin/python benchmarks/draft_policy.py --load traces.json --remeasure   # same answers, passes timed again
 """
 
 from __future__ import annotations
@@ -75,6 +76,16 @@ def record(precision: str) -> dict:
     return {"precision": precision, "traces": traces, "costs": pass_costs(engine, traces[0]["prompt"])}
 
 
+def remeasure(data: dict) -> dict:
+    """The recorded answers with this computer's (and this code's) pass costs."""
+    os.environ["VIBECODE_PRECISION"] = data["precision"]
+    from vibecode.lm.engine import LocalModel
+
+    engine = LocalModel(None)
+    engine.load()
+    return {**data, "costs": pass_costs(engine, data["traces"][0]["prompt"])}
+
+
 def pass_costs(engine, prompt: list[int]) -> dict[int, float]:
     """Seconds for one pass of r tokens after a change request's prompt (median of 5)."""
     import torch
@@ -89,9 +100,10 @@ def pass_costs(engine, prompt: list[int]) -> dict[int, float]:
             for _ in range(5):
                 ids = torch.randint(0, 1000, (1, rows))
                 started = time.perf_counter()
-                if rows == 1 and engine.one_token is not None:
-                    engine.one_token(int(ids[0, 0]), at, cache)
-                else:
+                fused = None
+                if engine.one_token is not None:  # as the decode loop runs a pass
+                    fused = engine.one_token.few(ids[0].tolist(), at, cache)
+                if fused is None:
                     engine.model(input_ids=ids, past_key_values=cache, cache_position=torch.arange(at, at + rows),
                                  use_cache=True, logits_to_keep=rows)
                 times.append(time.perf_counter() - started)
@@ -128,8 +140,11 @@ def main() -> None:
     parser.add_argument("--precision", default="fast")
     parser.add_argument("--save", type=Path)
     parser.add_argument("--load", type=Path)
+    parser.add_argument("--remeasure", action="store_true", help="with --load: time the passes again here")
     args = parser.parse_args()
     data = json.loads(args.load.read_text()) if args.load else record(args.precision)
+    if args.load and args.remeasure:
+        data = remeasure(data)
     if args.save:
         args.save.write_text(json.dumps(data))
     costs = {int(rows): seconds for rows, seconds in data["costs"].items()}

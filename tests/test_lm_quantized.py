@@ -343,6 +343,8 @@ def packed_qwen(ops, request):
         mlp.down_proj = _packed_layer(ops, big, 512, 1536, kblocks=blocks)
         for norm in (layer.input_layernorm, layer.post_attention_layernorm):  # random weights are large
             norm.weight.data.uniform_(0.001, 0.01)
+    model.lm_head = _packed_layer(ops, "Q6_K", 300, 512, kblocks=blocks)  # as the 1.5B's output layer
+    model.model.norm.weight.data.uniform_(0.001, 0.01)
     return model
 
 
@@ -395,6 +397,36 @@ def test_fused_layers_run_the_token_as_the_layer_by_layer_pass_does(packed_qwen,
     assert torch.equal(alone, got)
 
 
+def test_fused_layers_read_several_tokens_as_they_read_them_one_by_one(packed_qwen):
+    """A prompt-lookup draft checked in one fused pass: the same logits, bit for bit, as the tokens one after
+    another (each row has the same sums whatever else is in the pass), and close to the model's own forward."""
+    import copy
+
+    import torch
+
+    from vibecode.lm.step import OneToken
+
+    model = packed_qwen
+    one = OneToken.for_model(model, decode_attention=True)
+    cache = _fill(model, 37)
+    alone, theirs = copy.deepcopy(cache), copy.deepcopy(cache)
+    draft = [5, 17, 17, 250, 3, 99, 120]
+    with torch.inference_mode():
+        together = one.few(draft, 37, cache)
+        last = one.few(draft, 37, copy.deepcopy(theirs), last_only=True)
+        apart = torch.stack([one(token, 37 + i, alone) for i, token in enumerate(draft)])
+        want = model(input_ids=torch.tensor([draft]), past_key_values=theirs, use_cache=True,
+                     cache_position=torch.arange(37, 44), logits_to_keep=len(draft)).logits[0]
+    assert together.shape == (7, 300) and torch.equal(together, apart) and torch.equal(last, together[-1:])
+    assert cache.get_seq_length() == 44 == alone.get_seq_length()
+    assert torch.equal(cache.layers[2].keys, alone.layers[2].keys)
+    # other float rounding (attention, norms) moves a few activations across an int8 rounding step: ~3e-3 here
+    assert (together - want).abs().max() / want.abs().max() < 1e-2
+    with torch.inference_mode():
+        assert one.few(list(range(70)), 44, cache) is None  # a long prompt: the model's own forward
+    assert cache.get_seq_length() == 44
+
+
 def test_fused_layers_grow_the_cache_and_leave_other_caches_to_the_layer_by_layer_pass(packed_qwen):
     import torch
     from transformers import DynamicCache
@@ -429,15 +461,15 @@ def test_fused_layers_refuse_shapes_that_do_not_fit(packed_qwen, ops):
     keys = [layer._key_buffer for layer in cache.layers]
     values = [layer._value_buffer for layer in cache.layers]
     with pytest.raises(RuntimeError, match="room"):
-        layers(torch.randn(512), torch.randn(64), torch.randn(64), keys, values, keys[0].shape[-2])
+        layers(torch.randn(1, 512), torch.randn(1, 64), torch.randn(1, 64), keys, values, keys[0].shape[-2])
     with pytest.raises(RuntimeError, match="per layer"):
-        ops.decode_layers(torch.randn(512), torch.randn(64), torch.randn(64), layers.weights[:6], layers.scales[:6],
+        ops.decode_layers(torch.randn(1, 512), torch.randn(1, 64), torch.randn(1, 64), layers.weights[:6], layers.scales[:6],
                           layers.offsets[:6], layers.bits[:6], layers.groups[:6], layers.norms, layers.biases, keys,
                           values, 3, 1e-6, 0.125)
     with pytest.raises(RuntimeError, match="norm"):  # a hidden state of another model
-        layers(torch.randn(256), torch.randn(64), torch.randn(64), keys, values, 3)
+        layers(torch.randn(1, 256), torch.randn(1, 64), torch.randn(1, 64), keys, values, 3)
     with pytest.raises(RuntimeError, match="head's size"):
-        layers(torch.randn(512), torch.randn(64), torch.randn(32), keys, values, 3)
+        layers(torch.randn(1, 512), torch.randn(1, 64), torch.randn(1, 32), keys, values, 3)
 
 
 def test_packed_blocks_are_kept_for_the_next_start_and_only_for_the_same_weights(tmp_path):

@@ -85,17 +85,22 @@ def greedy(
     sequence = list(prompt)
     history = torch.tensor(prompt, dtype=torch.long)
 
-    def forward(tokens: list[int], start: int) -> torch.Tensor:
-        if one_token is not None and len(tokens) == 1:
-            return one_token(tokens[0], start, cache)[None]
+    def forward(tokens: list[int], start: int, last_only: bool = False) -> torch.Tensor:
+        if one_token is not None:
+            if len(tokens) == 1:
+                return one_token(tokens[0], start, cache)[None]
+            few = getattr(one_token, "few", None)  # OneToken's fused pass for several tokens
+            fused = few(tokens, start, cache, last_only) if few is not None else None
+            if fused is not None:
+                return fused
         ids = torch.tensor([tokens], dtype=torch.long)
         positions = torch.arange(start, start + len(tokens))
         out = model(input_ids=ids, past_key_values=cache, cache_position=positions, use_cache=True,
-                    logits_to_keep=len(tokens))
+                    logits_to_keep=1 if last_only else len(tokens))
         return out.logits[0].float()
 
     # read the part of the prompt the cache does not hold; its last position gives the first new token
-    logits = forward(prompt[cached:], cached)[-1:]
+    logits = forward(prompt[cached:], cached, last_only=True)[-1:]
     written = 0
     feed: list[int] = []
     size = draft.tokens if draft else 0

@@ -47,17 +47,17 @@ class GrowingLayer(DynamicLayer):
         self._set_length(end)
         return self.keys, self.values
 
-    def next_slot(self) -> tuple[torch.Tensor, torch.Tensor, int] | None:
-        """Room for one more token, written in place by the caller (the fused one-token pass): the key and
-        value buffers and the row to write; the layer already counts the token. None before the first write."""
+    def next_slots(self, count: int) -> tuple[torch.Tensor, torch.Tensor, int] | None:
+        """Room for ``count`` more tokens, written in place by the caller (the fused pass): the key and value
+        buffers and the first row to write; the layer already counts the tokens. None before the first write."""
         if not self.is_initialized or self._key_buffer is None:
             return None
         start = self._length
-        if start + 1 > self._key_buffer.shape[-2]:
-            room = 2 * self._key_buffer.shape[-2]
+        if start + count > self._key_buffer.shape[-2]:
+            room = max(start + count, 2 * self._key_buffer.shape[-2])
             self._key_buffer = _grown(self._key_buffer, start, self._key_buffer, room)
             self._value_buffer = _grown(self._value_buffer, start, self._value_buffer, room)
-        self._set_length(start + 1)
+        self._set_length(start + count)
         return self._key_buffer, self._value_buffer, start
 
     def crop(self, tokens_to_remove: int) -> None:
@@ -97,8 +97,8 @@ def _grown(old: torch.Tensor | None, used: int, like: torch.Tensor, room: int) -
     return buffer
 
 
-def next_slots(cache) -> tuple[list[torch.Tensor], list[torch.Tensor], int] | None:
-    """Every layer's buffers with room for one more token and the row it goes to (``GrowingLayer.next_slot``);
+def next_slots(cache, count: int = 1) -> tuple[list[torch.Tensor], list[torch.Tensor], int] | None:
+    """Every layer's buffers with room for ``count`` more tokens and the row they start at;
     None (nothing changed) unless every layer is a filled growing buffer at the same length."""
     layers = getattr(cache, "layers", None)
     if not layers or not all(isinstance(layer, GrowingLayer) and layer.is_initialized
@@ -107,7 +107,7 @@ def next_slots(cache) -> tuple[list[torch.Tensor], list[torch.Tensor], int] | No
         return None
     if len({layer._length for layer in layers}) != 1:
         return None
-    slots = [layer.next_slot() for layer in layers]
+    slots = [layer.next_slots(count) for layer in layers]
     return [s[0] for s in slots], [s[1] for s in slots], slots[0][2]
 
 

@@ -14,8 +14,8 @@ blocks on AVX2 machines, float scales with AVX-512 VNNI) and the cache is vibeco
 other thread. Same kernels on the same rounded activations; the norms, RoPE and SiLU round differently
 from torch's in the last bits.
 
-Only for one new token (``decode.greedy`` uses it for every pass that has no draft); passes with several
-tokens (a prompt, prompt-lookup drafts) go through the model's own forward. Models it does not know (or
+``decode.greedy`` uses ``OneToken`` for every pass of one token, and ``few`` for passes of up to ``FEW``
+tokens where the fused pass applies; other passes (long prompts) go through the model's own forward. Models it does not know (or
 with a sliding window, a dynamic RoPE, another activation) keep the model's own forward for everything.
 
 Only the worker process imports this (torch).
@@ -30,6 +30,10 @@ from vibecode.lm import kv
 
 FAMILIES = ("qwen2", "llama")
 STATIC_ROPE = ("default", "linear", "llama3")  # inv_freq fixed at load (dynamic ones change with length)
+# The most tokens a fused pass reads at once: prompt-lookup drafts (up to 64) and a short rest of a prompt.
+# Its attention reads the keys once per token and head (no blocked matrix product like SDPA's), fine for
+# a few tokens; a long prompt goes through the model's own forward.
+FEW = 65
 
 
 class OneToken:
@@ -62,17 +66,31 @@ class OneToken:
             return None
         return cls(model, decode_attention)
 
-    def __call__(self, token: int, position: int, cache) -> torch.Tensor:
-        hidden = self.embed(torch.tensor([[token]]))
-        # transformers' RotaryEmbedding for one position, then apply_rotary_pos_emb's [1, 1, 1, dim] shape
-        freqs = torch.tensor([[[float(position)]]]) * self.inv_freq
+    def few(self, tokens: list[int], position: int, cache, last_only: bool = False) -> torch.Tensor | None:
+        """Several new tokens in one fused pass (a prompt-lookup draft, the short rest of a prompt): the logits
+        after each of them ([tokens, vocab]; only the last one's with ``last_only``), or None where the fused
+        pass does not apply (then the model's own forward reads them)."""
+        if self.fused is None or not 0 < len(tokens) <= FEW or (slots := kv.next_slots(cache, len(tokens))) is None:
+            return None
+        cos, sin = self._rope(position, len(tokens))
+        hidden = self.fused(self.embed(torch.tensor(tokens)), cos, sin, *slots)
+        if last_only:
+            hidden = hidden[-1:]
+        return self.head(_rms_norm(hidden, self.norm)).float()
+
+    def _rope(self, position: int, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """transformers' RotaryEmbedding for ``count`` positions from ``position``: cos and sin [count, dim]."""
+        freqs = torch.arange(position, position + count, dtype=torch.float32)[:, None] * self.inv_freq
         angles = torch.cat((freqs, freqs), dim=-1)
-        cos = (angles.cos() * self.rope_scale)[:, None]
-        sin = (angles.sin() * self.rope_scale)[:, None]
-        slots = kv.next_slots(cache) if self.fused is not None else None
-        if slots is not None:
-            hidden = self.fused(hidden.view(-1), cos.view(-1), sin.view(-1), *slots).view(1, 1, -1)
-            return self.head(_rms_norm(hidden, self.norm))[0, -1].float()
+        return angles.cos() * self.rope_scale, angles.sin() * self.rope_scale
+
+    def __call__(self, token: int, position: int, cache) -> torch.Tensor:
+        fused = self.few([token], position, cache)
+        if fused is not None:
+            return fused[0]
+        hidden = self.embed(torch.tensor([[token]]))
+        cos, sin = self._rope(position, 1)  # as apply_rotary_pos_emb's [1, 1, 1, dim] shape:
+        cos, sin = cos[None, None], sin[None, None]
         for index, layer in enumerate(self.layers):
             attention = layer.self_attn
             x = _rms_norm(hidden, layer.input_layernorm)

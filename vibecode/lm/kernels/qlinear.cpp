@@ -1029,17 +1029,18 @@ at::Tensor decode_attention(const at::Tensor& q_in, const at::Tensor& k, const a
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// one new token through every decoder layer (vibecode/lm/step.py, the fast form: layers packed for the int8
-// kernels)
+// new tokens through every decoder layer (vibecode/lm/step.py, the fast form: layers packed for the int8
+// kernels): one token while writing, or a prompt-lookup draft checked in one pass
 //
 // Taken layer by layer from Python, a token is ~200 kernel calls and ~600 small torch ops: on 2 cores
 // ~15 ms of a ~60 ms step went to calls, thread wake-ups (each parallel kernel call wakes the other
-// thread) and small ops, not to the weights. Here one call runs all layers in one team of threads: each
-// thread takes a share of every matrix's rows, and the threads meet (SpinBarrier) four times a layer:
-// after q/k/v, after attention, after o_proj, after gate/up. What every thread needs (the norms, the
-// residual sums, x rounded to int8) each thread computes itself rather than wait for another.
-// The arithmetic is the per-layer path's: the same kernels on the same rounded x; the norms, RoPE and SiLU
-// are float32 with other rounding than torch's (the logits differ in the last bits).
+// thread) and small ops, not to the weights; a pass of a few draft tokens through transformers' forward
+// cost ~60 ms more than its weights. Here one call runs all layers in one team of threads: each thread
+// takes a share of every matrix's rows (for every token), and the threads meet (SpinBarrier) four times a
+// layer: after q/k/v, after attention, after o_proj, after gate/up. What every thread needs (the norms,
+// the residual sums, x rounded to int8) each thread computes itself rather than wait for another.
+// The arithmetic is the per-layer path's: the same kernels on the same rounded x; the norms, RoPE, SiLU
+// and attention are float32 with other rounding than torch's (the logits differ in the last bits).
 
 // e^x for any float x (clamped to +-88: float's range)
 inline __m256 exp_any(__m256 x) { return exp_negative(_mm256_min_ps(x, _mm256_set1_ps(88.3f))); }
@@ -1086,36 +1087,55 @@ struct PackedLinear {
   const float* bias = nullptr;
   int64_t bits = 4, group = 32, N = 0, K = 0;
 
-  // out[n0..n1] = rows n0..n1 of the weights times x (rounded in a), plus the bias: the kernels
-  // qlinear_act8k and qlinear_act8 use for one row of x
-  void rows(const Act8& a, int64_t n0, int64_t n1, float* out) const {
-    if (scale == nullptr) {
-      by_k_layout(bits, [&](auto b, auto g) { act8k_block_avx2<b.value, g.value, 1>(a, 0, K, w, n0, n1, out, N); });
-    } else {
-      const FloatScales scales{scale, offset, K / group};
-      by_layout(bits, group, [&](auto b, auto g) {
+  // out[m * N + n] = weight rows n0..n1 times the M rows of x (rounded in a), plus the bias: the kernels
+  // qlinear_act8k and qlinear_act8 use, in the same blocks (over_rows), so the same sums
+  void rows(const Act8& a, int64_t M, int64_t n0, int64_t n1, float* out) const {
+    for (int64_t nb = n0; nb < n1; nb += NB) {
+      const int64_t ne = std::min(n1, nb + NB);
+      int64_t m = 0;
+      auto tile = [&](auto rows_of_x) {
+        constexpr int MT = decltype(rows_of_x)::value;
+        if (scale == nullptr) {
+          by_k_layout(bits, [&](auto b, auto g) { act8k_block_avx2<b.value, g.value, MT>(a, m, K, w, nb, ne, out + m * N, N); });
+        } else {
+          const FloatScales scales{scale, offset, K / group};
+          by_layout(bits, group, [&](auto b, auto g) {
 #if VIBECODE_ACT8_VNNI
-        act8_block_vnni<b.value, g.value, 1>(a, 0, K, w, scales, n0, n1, out, N);
+            act8_block_vnni<b.value, g.value, MT>(a, m, K, w, scales, nb, ne, out + m * N, N);
 #else
-        act8_block_avx2<b.value, g.value, 1>(a, 0, K, w, scales, n0, n1, out, N);
+            act8_block_avx2<b.value, g.value, MT>(a, m, K, w, scales, nb, ne, out + m * N, N);
 #endif
-      });
+          });
+        }
+      };
+      for (; m + 4 <= M; m += 4) tile(std::integral_constant<int, 4>{});
+      switch (M - m) {
+        case 3: tile(std::integral_constant<int, 3>{}); break;
+        case 2: tile(std::integral_constant<int, 2>{}); break;
+        case 1: tile(std::integral_constant<int, 1>{}); break;
+        default: break;
+      }
     }
     if (bias)
-      for (int64_t n = n0; n < n1; ++n) out[n] += bias[n];
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = n0; n < n1; ++n) out[m * N + n] += bias[n];
   }
 };
 
-// one row of x rounded for the layers that read it (groups of 32 or of 16: other group sums)
+// M rows of x ([M, K]) rounded for the layers that read them (groups of 32 or of 16: other group sums)
 struct RoundedX {
   Act8 g32, g16;
-  explicit RoundedX(int64_t K) : g32(act8_room(1, K, 32)), g16(act8_room(1, K, 16)) {}
+  int64_t M, K;
+  RoundedX(int64_t M_, int64_t K_) : g32(act8_room(M_, K_, 32)), g16(act8_room(M_, K_, 16)), M(M_), K(K_) {}
+  // blocks b0..b1 of every row (all blocks when b1 < 0)
   void round(const float* x, std::initializer_list<const PackedLinear*> readers, int64_t b0 = 0, int64_t b1 = -1) {
     bool want32 = false, want16 = false;
     for (const PackedLinear* r : readers) (r->group == 32 ? want32 : want16) = true;
     if (b1 < 0) b1 = g32.blocks;
-    if (want32) quantize_blocks<32>(x, 0, b0, b1, g32);
-    if (want16) quantize_blocks<16>(x, 0, b0, b1, g16);
+    for (int64_t m = 0; m < M; ++m) {
+      if (want32) quantize_blocks<32>(x + m * K, m, b0, b1, g32);
+      if (want16) quantize_blocks<16>(x + m * K, m, b0, b1, g16);
+    }
   }
   const Act8& for_layer(const PackedLinear& l) const { return l.group == 32 ? g32 : g16; }
 };
@@ -1192,27 +1212,29 @@ PackedLinear packed_linear(const at::Tensor& w, const at::Tensor& scale, const a
   return l;
 }
 
-// hidden [H] (the new token's embedding), cos and sin [head dim] (its position's RoPE); per layer: weights
-// q, k, v, o, gate, up, down (act8k_pack blocks with empty scales and offsets, or act8_pack values with
-// theirs) and their bits and groups, norms input and post-attention, biases of
-// q, k, v (empty when none), keys and values buffers [1, kv heads, room, head dim] whose first `position`
-// rows hold the earlier tokens; this token's key and value are written at row `position`.
-// -> the hidden state after the last layer (before the final norm) [H]
+// hidden [M, H] (the new tokens' embeddings), cos and sin [M, head dim] (their positions' RoPE); per layer:
+// weights q, k, v, o, gate, up, down (act8k_pack blocks with empty scales and offsets, or act8_pack values
+// with theirs) and their bits and groups, norms input and post-attention, biases of q, k, v (empty when
+// none), keys and values buffers [1, kv heads, room, head dim] whose first `position` rows hold the earlier
+// tokens; the new tokens' keys and values are written at rows position.. (token i sees rows up to
+// position + i). -> the hidden states after the last layer (before the final norm) [M, H]
 at::Tensor decode_layers(const at::Tensor& hidden, const at::Tensor& cos_in, const at::Tensor& sin_in,
                          const std::vector<at::Tensor>& weights, const std::vector<at::Tensor>& scales,
                          const std::vector<at::Tensor>& offsets, const std::vector<int64_t>& bits,
-                         const std::vector<int64_t>& groups, const std::vector<at::Tensor>& norms, const std::vector<at::Tensor>& biases,
-                         const std::vector<at::Tensor>& keys, const std::vector<at::Tensor>& values, int64_t position,
-                         double eps_in, double scale_in) {
+                         const std::vector<int64_t>& groups, const std::vector<at::Tensor>& norms,
+                         const std::vector<at::Tensor>& biases, const std::vector<at::Tensor>& keys,
+                         const std::vector<at::Tensor>& values, int64_t position, double eps_in, double scale_in) {
   const int64_t layers_n = static_cast<int64_t>(keys.size());
   TORCH_CHECK(weights.size() == 7 * keys.size() && bits.size() == weights.size() && groups.size() == weights.size() &&
               scales.size() == weights.size() && offsets.size() == weights.size() && norms.size() == 2 * keys.size() &&
               biases.size() == 3 * keys.size() && values.size() == keys.size(), "decode_layers: per layer 7 weights, 2 norms, 3 biases");
   TORCH_CHECK(hidden.scalar_type() == at::kFloat && cos_in.scalar_type() == at::kFloat && sin_in.scalar_type() == at::kFloat,
               "decode_layers: float32 only");
+  TORCH_CHECK(hidden.dim() == 2 && cos_in.dim() == 2 && sin_in.dim() == 2, "decode_layers: hidden [tokens, size], cos and sin [tokens, head dim]");
   const at::Tensor h_in = hidden.contiguous(), cos_t = cos_in.contiguous(), sin_t = sin_in.contiguous();
-  const int64_t H = h_in.numel(), D = cos_t.numel();
-  TORCH_CHECK(sin_t.numel() == D && D % 8 == 0 && D > 0, "decode_layers: cos and sin are one head's size");
+  const int64_t M = h_in.size(0), H = h_in.size(1), D = cos_t.size(1);
+  TORCH_CHECK(M > 0 && cos_t.size(0) == M && sin_t.sizes() == cos_t.sizes() && D % 8 == 0 && D > 0,
+              "decode_layers: cos and sin are one head's size for each token");
   std::vector<DecoderLayer> layers(layers_n);
   int64_t Hq = 0, Hkv = 0, F = 0;
   for (int64_t i = 0; i < layers_n; ++i) {
@@ -1237,35 +1259,39 @@ at::Tensor decode_layers(const at::Tensor& hidden, const at::Tensor& cos_in, con
     const at::Tensor& k = keys[i];
     const at::Tensor& v = values[i];
     TORCH_CHECK(k.scalar_type() == at::kFloat && k.is_contiguous() && k.dim() == 4 && k.size(0) == 1 && k.size(1) == Hkv &&
-                k.size(3) == D && k.size(2) > position && position >= 0 && v.sizes() == k.sizes() && v.is_contiguous() &&
-                v.scalar_type() == at::kFloat, "decode_layers: keys and values must be [1, kv heads, room, head dim] with room for the token");
+                k.size(3) == D && k.size(2) >= position + M && position >= 0 && v.sizes() == k.sizes() && v.is_contiguous() &&
+                v.scalar_type() == at::kFloat, "decode_layers: keys and values must be [1, kv heads, room, head dim] with room for the tokens");
     L.keys = k.data_ptr<float>();
     L.values = v.data_ptr<float>();
     L.room = k.size(2);
   }
-  at::Tensor out = at::empty({H}, h_in.options());
-  if (layers_n == 0) return out.copy_(h_in.view({H}));
+  at::Tensor out = at::empty({M, H}, h_in.options());
+  if (layers_n == 0) return out.copy_(h_in);
   const float eps = static_cast<float>(eps_in), scale = static_cast<float>(scale_in);
   const float* cos = cos_t.data_ptr<float>();
   const float* sin = sin_t.data_ptr<float>();
-  const int64_t T = position + 1, per_kv = Hq / Hkv;
+  const int64_t per_kv = Hq / Hkv, QN = Hq * D, KN = Hkv * D;
   // shared by the threads: each writes its share, all read after the next barrier
-  std::vector<float> q(Hq * D), k(Hkv * D), v(Hkv * D), att(Hq * D), o(H), act(F), down(H);
-  Act8 act32 = act8_room(1, F, 32), act16 = act8_room(1, F, 16);
+  std::vector<float> q(M * QN), k(M * KN), v(M * KN), att(M * QN), o(M * H), act(M * F), down(M * H);
+  Act8 act32 = act8_room(M, F, 32), act16 = act8_room(M, F, 16);
   SpinBarrier barrier;
 #pragma omp parallel num_threads(std::max(1, at::get_num_threads()))
   {
 #pragma omp single
     barrier.set_threads(omp_get_num_threads());
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    std::vector<float> h(h_in.data_ptr<float>(), h_in.data_ptr<float>() + H), x(H), gate(F), up(F), p(T + 8), qh(D);
-    RoundedX xin(H), xatt(Hq * D);
+    std::vector<float> h(h_in.data_ptr<float>(), h_in.data_ptr<float>() + M * H), x(M * H), gate(M * F), up(M * F);
+    std::vector<float> p(position + M + 8), qh(D);
+    RoundedX xin(M, H), xatt(M, QN);
+    auto norm_rows = [&](const float* weight) {
+      for (int64_t m = 0; m < M; ++m) rms_norm(h.data() + m * H, weight, H, eps, x.data() + m * H);
+    };
     for (const DecoderLayer& L : layers) {
-      rms_norm(h.data(), L.in_norm, H, eps, x.data());
+      norm_rows(L.in_norm);
       xin.round(x.data(), {&L.q, &L.k, &L.v});
       for (auto [lin, buf] : {std::pair{&L.q, q.data()}, std::pair{&L.k, k.data()}, std::pair{&L.v, v.data()}}) {
         const auto [n0, n1] = share(lin->N, t, nt);
-        lin->rows(xin.for_layer(*lin), n0, n1, buf);
+        lin->rows(xin.for_layer(*lin), M, n0, n1, buf);
       }
       barrier.wait();
       // attention: each thread takes whole key/value heads and the query heads that read them
@@ -1273,43 +1299,48 @@ at::Tensor decode_layers(const at::Tensor& hidden, const at::Tensor& cos_in, con
       for (int64_t g = g0; g < g1; ++g) {
         float* kg = L.keys + g * L.room * D;
         float* vg = L.values + g * L.room * D;
-        rope(k.data() + g * D, cos, sin, D, kg + position * D);
-        std::memcpy(vg + position * D, v.data() + g * D, D * sizeof(float));
-        for (int64_t hq = g * per_kv; hq < (g + 1) * per_kv; ++hq) {
-          rope(q.data() + hq * D, cos, sin, D, qh.data());
-          attend_head(qh.data(), kg, vg, D, D, T, D, scale, p.data(), att.data() + hq * D);
+        for (int64_t i = 0; i < M; ++i) {
+          rope(k.data() + i * KN + g * D, cos + i * D, sin + i * D, D, kg + (position + i) * D);
+          std::memcpy(vg + (position + i) * D, v.data() + i * KN + g * D, D * sizeof(float));
         }
+        for (int64_t hq = g * per_kv; hq < (g + 1) * per_kv; ++hq)
+          for (int64_t i = 0; i < M; ++i) {
+            rope(q.data() + i * QN + hq * D, cos + i * D, sin + i * D, D, qh.data());
+            attend_head(qh.data(), kg, vg, D, D, position + i + 1, D, scale, p.data(), att.data() + i * QN + hq * D);
+          }
       }
       barrier.wait();
       xatt.round(att.data(), {&L.o});
       {
         const auto [n0, n1] = share(H, t, nt);
-        L.o.rows(xatt.for_layer(L.o), n0, n1, o.data());
+        L.o.rows(xatt.for_layer(L.o), M, n0, n1, o.data());
       }
       barrier.wait();
-      for (int64_t i = 0; i < H; ++i) h[i] += o[i];
-      rms_norm(h.data(), L.post_norm, H, eps, x.data());
+      for (int64_t i = 0; i < M * H; ++i) h[i] += o[i];
+      norm_rows(L.post_norm);
       xin.round(x.data(), {&L.gate, &L.up});
       {
         // whole blocks of 256, so that each thread rounds its own share of the activations for down_proj
         const auto [r0, r1] = share(F, t, nt, PACK_BLOCK);
-        L.gate.rows(xin.for_layer(L.gate), r0, r1, gate.data());
-        L.up.rows(xin.for_layer(L.up), r0, r1, up.data());
-        silu_times(gate.data(), up.data(), r0, r1, act.data());
-        if (L.down.group == 32)
-          quantize_blocks<32>(act.data(), 0, r0 / PACK_BLOCK, r1 / PACK_BLOCK, act32);
-        else
-          quantize_blocks<16>(act.data(), 0, r0 / PACK_BLOCK, r1 / PACK_BLOCK, act16);
+        L.gate.rows(xin.for_layer(L.gate), M, r0, r1, gate.data());
+        L.up.rows(xin.for_layer(L.up), M, r0, r1, up.data());
+        for (int64_t m = 0; m < M; ++m) {
+          silu_times(gate.data() + m * F, up.data() + m * F, r0, r1, act.data() + m * F);
+          if (L.down.group == 32)
+            quantize_blocks<32>(act.data() + m * F, m, r0 / PACK_BLOCK, r1 / PACK_BLOCK, act32);
+          else
+            quantize_blocks<16>(act.data() + m * F, m, r0 / PACK_BLOCK, r1 / PACK_BLOCK, act16);
+        }
       }
       barrier.wait();
       {
         const auto [n0, n1] = share(H, t, nt);
-        L.down.rows(L.down.group == 32 ? act32 : act16, n0, n1, down.data());
+        L.down.rows(L.down.group == 32 ? act32 : act16, M, n0, n1, down.data());
       }
       barrier.wait();
-      for (int64_t i = 0; i < H; ++i) h[i] += down[i];
+      for (int64_t i = 0; i < M * H; ++i) h[i] += down[i];
     }
-    if (t == 0) std::memcpy(out.data_ptr<float>(), h.data(), H * sizeof(float));
+    if (t == 0) std::memcpy(out.data_ptr<float>(), h.data(), M * H * sizeof(float));
   }
   return out;
 }
