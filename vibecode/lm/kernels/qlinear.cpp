@@ -342,6 +342,10 @@ struct Act8 {
   std::vector<float> dxl;    // per row of x and block: 16 floats, dx of each lane's group
   std::vector<float> xsum;   // per row of x and group: float sums of the unrounded x (for the offsets)
   int64_t blocks = 0, ngroups = 0;
+
+  // row m's int8 values for half h of block b (4 steps of 32 bytes, 64 apart; AVX2) and those 8 lanes' dx
+  const int8_t* half_x(int64_t m, int64_t b, int h) const { return xq.data() + (m * blocks + b) * PACK_BLOCK + h * 32; }
+  __m256 half_dx(int64_t m, int64_t b, int h) const { return _mm256_loadu_ps(dxl.data() + (m * blocks + b) * 16 + h * 8); }
 };
 
 // 32 values of x rounded to int8 with one scale dx = max|x| / 127 (returned), round to nearest, ties to even
@@ -588,10 +592,25 @@ inline void lanes_of(__m256 lo, __m256 hi, __m256* s) {
 // cores stream weights from memory (one token at a time); the hardware prefetcher alone fell behind.
 constexpr int64_t PREFETCH = 1024;
 
+// the 4 x 32 unsigned weight bytes of half h of a packed block at qb (steps 0..3 of lanes 8h..8h+7)
+template <int BITS>
+inline void half_weights(const uint8_t* qb, int h, __m256i* w) {
+  if constexpr (BITS == 4) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i z0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + h * 32));
+    const __m256i z1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + 64 + h * 32));
+    w[0] = _mm256_and_si256(z0, low4);
+    w[1] = _mm256_and_si256(_mm256_srli_epi16(z0, 4), low4);
+    w[2] = _mm256_and_si256(z1, low4);
+    w[3] = _mm256_and_si256(_mm256_srli_epi16(z1, 4), low4);
+  } else {
+    for (int t = 0; t < 4; ++t) w[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + t * 64 + h * 32));
+  }
+}
+
 template <int BITS, int GROUP, int MT>
 void act8_block_avx2(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, const FloatScales& scales, int64_t n0,
                      int64_t n1, float* out, int64_t N) {
-  const __m256i low4 = _mm256_set1_epi8(0x0F);
   for (int64_t n = n0; n < n1; ++n) {
     __m256 acc[MT];
     for (int m = 0; m < MT; ++m) acc[m] = _mm256_setzero_ps();
@@ -605,21 +624,10 @@ void act8_block_avx2(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, con
       __m256 block_sum[MT];
       for (int h = 0; h < 2; ++h) {
         __m256i w[4];
-        if constexpr (BITS == 4) {
-          const __m256i z0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + h * 32));
-          const __m256i z1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + 64 + h * 32));
-          w[0] = _mm256_and_si256(z0, low4);
-          w[1] = _mm256_and_si256(_mm256_srli_epi16(z0, 4), low4);
-          w[2] = _mm256_and_si256(z1, low4);
-          w[3] = _mm256_and_si256(_mm256_srli_epi16(z1, 4), low4);
-        } else {
-          for (int t = 0; t < 4; ++t)
-            w[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + t * 64 + h * 32));
-        }
+        half_weights<BITS>(qb, h, w);
         for (int m = 0; m < MT; ++m) {
-          const int8_t* xh = a.xq.data() + (m0 + m) * K + b * PACK_BLOCK + h * 32;
-          const __m256 dxl = _mm256_loadu_ps(a.dxl.data() + ((m0 + m) * a.blocks + b) * 16 + h * 8);
-          const __m256 part = _mm256_mul_ps(_mm256_cvtepi32_ps(half_dot<BITS, GROUP>(w, xh)), _mm256_mul_ps(s[h], dxl));
+          const __m256 part = _mm256_mul_ps(_mm256_cvtepi32_ps(half_dot<BITS, GROUP>(w, a.half_x(m0 + m, b, h))),
+                                            _mm256_mul_ps(s[h], a.half_dx(m0 + m, b, h)));
           // the block's two halves are summed apart from acc: one add per block on acc's dependency chain
           block_sum[m] = h == 0 ? part : _mm256_add_ps(block_sum[m], part);
         }
@@ -683,7 +691,6 @@ void act8k_rows_avx2(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, int
                      int64_t N) {
   using B = KBlock<GROUP>;
   constexpr int64_t GPB = PACK_BLOCK / GROUP;
-  const __m256i low4 = _mm256_set1_epi8(0x0F);
   // Several rows of x: K is walked in chunks of CHUNK blocks, every weight row of n0..n1 (at most NB) taking
   // the chunk before the next chunk starts, so those rows of x stay in L1 (4 rows of 8960 values would not)
   constexpr int64_t CHUNK = MT == 1 ? 1 << 30 : 8;
@@ -703,21 +710,10 @@ void act8k_rows_avx2(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, int
       const __m256 d = _mm256_set1_ps(B::d(qb));
       for (int h = 0; h < 2; ++h) {
         __m256i w[4];
-        if constexpr (BITS == 4) {
-          const __m256i z0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + h * 32));
-          const __m256i z1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + 64 + h * 32));
-          w[0] = _mm256_and_si256(z0, low4);
-          w[1] = _mm256_and_si256(_mm256_srli_epi16(z0, 4), low4);
-          w[2] = _mm256_and_si256(z1, low4);
-          w[3] = _mm256_and_si256(_mm256_srli_epi16(z1, 4), low4);
-        } else {
-          for (int t = 0; t < 4; ++t) w[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + t * 64 + h * 32));
-        }
-        for (int m = 0; m < MT; ++m) {
-          const int8_t* xh = a.xq.data() + (m0 + m) * K + b * PACK_BLOCK + h * 32;
-          const __m256 dxl = _mm256_loadu_ps(a.dxl.data() + ((m0 + m) * a.blocks + b) * 16 + h * 8);
-          acc[m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(weighed_half_dot<BITS>(w, xh, g[h])), _mm256_mul_ps(d, dxl), acc[m]);
-        }
+        half_weights<BITS>(qb, h, w);
+        for (int m = 0; m < MT; ++m)
+          acc[m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(weighed_half_dot<BITS>(w, a.half_x(m0 + m, b, h), g[h])),
+                                   _mm256_mul_ps(d, a.half_dx(m0 + m, b, h)), acc[m]);
       }
       // the offsets: Q4_K -dmin * sub_min per group, Q6_K -32 * scale (the values are stored as u + 32)
       if constexpr (GROUP == 32) {
