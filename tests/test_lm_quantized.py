@@ -451,6 +451,25 @@ def test_fused_layers_grow_the_cache_and_leave_other_caches_to_the_layer_by_laye
         assert one(4, 3, plain).shape == (300,) and plain.get_seq_length() == 4
 
 
+def test_a_fused_pass_the_kernel_refuses_leaves_the_cache_as_it_was_and_the_layers_take_over(packed_qwen):
+    import copy
+
+    import torch
+
+    from vibecode.lm.step import OneToken
+
+    one = OneToken.for_model(packed_qwen, decode_attention=True)
+    plain = OneToken.for_model(packed_qwen, decode_attention=True)
+    plain.fused = None
+    one.fused.norms = one.fused.norms[:-1]  # any refusal of the op: here a norm missing
+    cache = _fill(packed_qwen, 9)
+    other = copy.deepcopy(cache)
+    with torch.inference_mode():
+        assert one.few([4, 5], 9, cache) is None and cache.get_seq_length() == 9
+        assert one.fused is None  # from now on the layer-by-layer pass
+        assert torch.equal(one(4, 9, cache), plain(4, 9, other))
+
+
 def test_fused_layers_refuse_shapes_that_do_not_fit(packed_qwen, ops):
     import torch
 

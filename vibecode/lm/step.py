@@ -9,24 +9,29 @@ single query's attention is vibecode's own kernel instead of SDPA: a few ms more
 float sums.
 
 Fused (``FusedLayers``): when every layer's matrices are packed for the int8 kernels (the fast form: K-quant
-blocks on AVX2 machines, float scales with AVX-512 VNNI) and the cache is vibecode's growing buffers, all the layers run in one call of the kernel library
-(``decode_layers``): one team of threads for the whole token instead of ~200 kernel calls, each waking the
-other thread. Same kernels on the same rounded activations; the norms, RoPE and SiLU round differently
-from torch's in the last bits.
+blocks on AVX2 machines, float scales with AVX-512 VNNI) and the cache is vibecode's growing buffers, all
+the layers run in one call of the kernel library (``decode_layers``): one team of threads for the whole
+pass instead of ~200 kernel calls, each waking the other thread. Same kernels on the same rounded
+activations; the norms, RoPE, SiLU and attention round differently from torch's in the last bits.
 
 ``decode.greedy`` uses ``OneToken`` for every pass of one token, and ``few`` for passes of up to ``FEW``
-tokens where the fused pass applies; other passes (long prompts) go through the model's own forward. Models it does not know (or
-with a sliding window, a dynamic RoPE, another activation) keep the model's own forward for everything.
+tokens where the fused pass applies; other passes (long prompts) go through the model's own forward.
+Models it does not know (or with a sliding window, a dynamic RoPE, another activation) keep the model's
+own forward for everything.
 
 Only the worker process imports this (torch).
 """
 
 from __future__ import annotations
 
+import logging
+
 import torch
 import torch.nn.functional as F
 
 from vibecode.lm import kv
+
+log = logging.getLogger("vibecode.lm.step")
 
 FAMILIES = ("qwen2", "llama")
 STATIC_ROPE = ("default", "linear", "llama3")  # inv_freq fixed at load (dynamic ones change with length)
@@ -73,7 +78,13 @@ class OneToken:
         if self.fused is None or not 0 < len(tokens) <= FEW or (slots := kv.next_slots(cache, len(tokens))) is None:
             return None
         cos, sin = self._rope(position, len(tokens))
-        hidden = self.fused(self.embed(torch.tensor(tokens)), cos, sin, *slots)
+        try:
+            hidden = self.fused(self.embed(torch.tensor(tokens)), cos, sin, *slots)
+        except RuntimeError:  # a model the kernel refuses: the cache gives the rows back, the layers take over
+            log.exception("the fused pass failed; using the layer-by-layer pass from now on")
+            cache.crop(-len(tokens))
+            self.fused = None
+            return None
         if last_only:
             hidden = hidden[-1:]
         return self.head(_rms_norm(hidden, self.norm)).float()
@@ -112,8 +123,8 @@ class OneToken:
 
 
 class FusedLayers:
-    """All decoder layers of a model whose matrices are packed for the int8 kernels, for one token in one
-    kernel call."""
+    """All decoder layers of a model whose matrices are packed for the int8 kernels, for a pass of new
+    tokens in one kernel call."""
 
     def __init__(self, linears: list, norms: list, biases: list, eps: float, scale: float) -> None:
         empty = torch.empty(0)
