@@ -1032,8 +1032,8 @@ at::Tensor decode_attention(const at::Tensor& q_in, const at::Tensor& k, const a
 // ~15 ms of a ~60 ms step went to calls, thread wake-ups (each parallel kernel call wakes the other
 // thread) and small ops, not to the weights; a pass of a few draft tokens through transformers' forward
 // cost ~60 ms more than its weights. Here one call runs all layers in one team of threads: each thread
-// takes a share of every matrix's rows (for every token), and the threads meet (SpinBarrier) four times a
-// layer: after q/k/v, after attention, after o_proj, after gate/up. What every thread needs (the norms,
+// takes a share of every matrix's rows (for every token), and the threads meet (SpinBarrier) five times a
+// layer: after q/k/v, after attention, after o_proj, after gate/up, after down_proj. What every thread needs (the norms,
 // the residual sums, x rounded to int8) each thread computes itself rather than wait for another.
 // The arithmetic is the per-layer path's: the same kernels on the same rounded x; the norms, RoPE, SiLU
 // and attention are float32 with other rounding than torch's (the logits differ in the last bits).
@@ -1043,7 +1043,7 @@ inline __m256 exp_any(__m256 x) { return exp_negative(_mm256_min_ps(x, _mm256_se
 
 // Threads meet by spinning for a few microseconds (the other thread is usually just behind), then by
 // yielding the core: OpenMP's own barrier sleeps under OMP_WAIT_POLICY=PASSIVE (the worker's setting,
-// kind to a busy machine), and waking a sleeping thread costs ~25 us: 112 barriers a token would cost ~3 ms.
+// kind to a busy machine), and waking a sleeping thread costs ~25 us: 140 barriers a pass would cost ~3.5 ms.
 class SpinBarrier {
  public:
   void set_threads(int n) { n_ = n; }
