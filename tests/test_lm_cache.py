@@ -54,6 +54,54 @@ def test_second_start_uses_the_cache(tiny_backend, session_cache_dir, tmp_path):
         second.close()
 
 
+TOKENIZER_TEXTS = [
+    "a lemonade stand where I pick the price",
+    'price = 2\ncups = int(input("How many cups? "))\nprint("That costs", cups * price, "dollars")\n',
+    "    indented\t\ttabs  and   spaces , then . a full stop ; isn't it ?",
+    "émojis 🍋🐶💰, accents àéîõü, 中文, العربية and 1234567890 numbers",
+    "<|im_start|>user\nspecial tokens typed as text<|im_end|>",
+    "",
+]
+
+
+@pytest.fixture(params=["as converted", "saved by a model's own class"])
+def tokenizer_folder(tiny_backend, tmp_path, request) -> Path:
+    """A quick-start folder's tokenizer files: the tiny model's as converted, and the same words saved by
+    Qwen2Tokenizer (the default model's class, which re-derives vocabulary and merges when it loads)."""
+    folder = _tiny_folder(tiny_backend)
+    if request.param == "as converted":
+        return folder
+    from transformers import Qwen2Tokenizer
+
+    Qwen2Tokenizer.from_pretrained(folder).save_pretrained(tmp_path / "qwen")
+    return tmp_path / "qwen"
+
+
+@pytest.mark.model
+def test_quick_tokenizer_load_equals_the_models_own_tokenizer_class(tokenizer_folder):
+    """The quick-start folder's tokenizer is loaded from its tokenizer.json directly (half the time);
+    it must cut, join and lay out chats exactly as the model's own tokenizer class does."""
+    from transformers import AutoTokenizer
+
+    from vibecode.lm.engine import load_tokenizer
+
+    theirs = AutoTokenizer.from_pretrained(tokenizer_folder, local_files_only=True)
+    ours = load_tokenizer(tokenizer_folder, True, ours=True)
+    assert type(ours).__name__ == "TokenizersBackend"  # the quick path was taken
+    for text in TOKENIZER_TEXTS + [Path(__file__).read_text(encoding="utf-8")]:
+        for special in (False, True):
+            ids = theirs(text, add_special_tokens=special)["input_ids"]
+            assert ours(text, add_special_tokens=special)["input_ids"] == ids
+            assert ours.decode(ids) == theirs.decode(ids)
+            assert ours.decode(ids, skip_special_tokens=True) == theirs.decode(ids, skip_special_tokens=True)
+    chat = [{"role": "system", "content": "You write Python."}, {"role": "user", "content": TOKENIZER_TEXTS[3]}]
+    for prompt in (False, True):
+        assert ours.apply_chat_template(chat, tokenize=False, add_generation_prompt=prompt) == \
+            theirs.apply_chat_template(chat, tokenize=False, add_generation_prompt=prompt)
+    assert (ours.eos_token, ours.bos_token, ours.pad_token) == (theirs.eos_token, theirs.bos_token, theirs.pad_token)
+    assert ours.all_special_ids == theirs.all_special_ids and len(ours) == len(theirs)
+
+
 def test_missing_manifest_means_not_ready(cache_copy):
     (cache_copy / "manifest.json").unlink()
     assert not cache.check(cache_copy).ok
