@@ -169,7 +169,10 @@ def test_the_one_query_attention_kernel_matches_sdpa(tiny):
     grouped heads, views of a bigger cache buffer, and context lengths that are not multiples of 4 or 8."""
     import torch.nn.functional as F
 
-    for heads, kv_heads, length, dim in [(12, 2, 1, 128), (12, 2, 301, 128), (9, 3, 37, 64), (4, 4, 6000, 64)]:  # the last: two threads
+    # heads of a key/value head go in threes (here 6, 3, 5 = 3 + 2, 1); head sizes not a multiple of 32 (80);
+    # long contexts split the heads between two threads, also inside one key/value head (6 heads, 1 kv head)
+    cases = [(12, 2, 1, 128), (12, 2, 301, 128), (9, 3, 37, 64), (10, 2, 50, 80), (4, 4, 6000, 64), (6, 1, 6000, 64)]
+    for heads, kv_heads, length, dim in cases:
         keys = torch.randn(1, kv_heads, length + 9, dim)[:, :, :length]
         values = torch.randn(1, kv_heads, length + 9, dim)[:, :, :length]
         query = torch.randn(1, heads, 1, dim) * 3
@@ -177,4 +180,4 @@ def test_the_one_query_attention_kernel_matches_sdpa(tiny):
         got = torch.ops.vibecode.decode_attention(query, keys, values, dim**-0.5)
         assert got.shape == want.shape and torch.allclose(got, want, atol=1e-5), (heads, length)
     with pytest.raises(RuntimeError, match="shapes"):
-        torch.ops.vibecode.decode_attention(torch.randn(1, 5, 1, 64), keys, values, 0.1)
+        torch.ops.vibecode.decode_attention(torch.randn(1, 5, 1, 64), torch.randn(1, 2, 9, 64), torch.randn(1, 2, 9, 64), 0.1)

@@ -948,48 +948,99 @@ inline __m256 exp_negative(__m256 x) {
   return _mm256_mul_ps(y, _mm256_castsi256_ps(bits));
 }
 
-// q . k for 4 keys at once (4 independent sums: a single dot product waits on its own additions)
-inline __m128 dot_rows4(const float* q, const float* k, int64_t stride, int64_t D) {
-  __m256 s[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+// q . k of QT queries and 4 keys (4 independent sums per query: a single dot product waits on its own
+// additions). Each key row is read once for all QT queries (the heads that share a key/value head), and
+// every query's sums are added in the same order as for a query alone: the scores are the same to the bit.
+template <int QT>
+inline void dot_rows4(const float* const* q, const float* k, int64_t stride, int64_t D, __m128* out) {
+  __m256 s[QT][4];
+  for (int r = 0; r < QT; ++r)
+    for (int i = 0; i < 4; ++i) s[r][i] = _mm256_setzero_ps();
   for (int64_t d = 0; d < D; d += 8) {
-    const __m256 qd = _mm256_loadu_ps(q + d);
-    for (int i = 0; i < 4; ++i) s[i] = _mm256_fmadd_ps(qd, _mm256_loadu_ps(k + i * stride + d), s[i]);
+    __m256 qd[QT];
+    for (int r = 0; r < QT; ++r) qd[r] = _mm256_loadu_ps(q[r] + d);
+    for (int i = 0; i < 4; ++i) {
+      const __m256 kd = _mm256_loadu_ps(k + i * stride + d);
+      for (int r = 0; r < QT; ++r) s[r][i] = _mm256_fmadd_ps(qd[r], kd, s[r][i]);
+    }
   }
-  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(s[0], s[1]), _mm256_hadd_ps(s[2], s[3]));
-  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  for (int r = 0; r < QT; ++r) {
+    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(s[r][0], s[r][1]), _mm256_hadd_ps(s[r][2], s[r][3]));
+    out[r] = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  }
 }
 
-// One query head (qh, D floats) against T key and value rows (row strides k_row, v_row): the scores of 4 keys
-// at once, the softmax, then the weighted sum of the value rows in 64-value slices (8 sums in registers).
-// p: room for T + 8 floats.
-inline void attend_head(const float* qh, const float* kg, const float* vg, int64_t k_row, int64_t v_row, int64_t T,
-                        int64_t D, float s, float* p, float* out) {
-  int64_t t = 0;
-  for (; t + 4 <= T; t += 4) _mm_storeu_ps(p + t, _mm_mul_ps(dot_rows4(qh, kg + t * k_row, k_row, D), _mm_set1_ps(s)));
-  for (; t < T; ++t) {  // the last 1-3 keys: the 4-key sum over copies of the last one
-    const float* last = kg + t * k_row;
-    p[t] = _mm_cvtss_f32(dot_rows4(qh, last, 0, D)) * s;
-  }
-  for (t = T; t < T + 8; ++t) p[t] = -INFINITY;  // e^-inf = 0
+// the scores p[0..T) -> e^(score - most), padded with 8 zeros; returns 1 / their sum
+inline float softmax_row(float* p, int64_t T) {
+  for (int64_t t = T; t < T + 8; ++t) p[t] = -INFINITY;  // e^-inf = 0
   float most = -INFINITY;
-  for (t = 0; t < T; ++t) most = std::max(most, p[t]);
+  for (int64_t t = 0; t < T; ++t) most = std::max(most, p[t]);
   __m256 total = _mm256_setzero_ps();
-  for (t = 0; t < T; t += 8) {
+  for (int64_t t = 0; t < T; t += 8) {
     const __m256 e = exp_negative(_mm256_sub_ps(_mm256_loadu_ps(p + t), _mm256_set1_ps(most)));
     _mm256_storeu_ps(p + t, e);
     total = _mm256_add_ps(total, e);
   }
-  const __m256 inv = _mm256_set1_ps(1.f / sum8(total));
-  for (int64_t c = 0; c < D; c += 64) {
-    const int64_t width = std::min<int64_t>(64, D - c) / 8;
-    __m256 acc[8];
-    for (int j = 0; j < 8; ++j) acc[j] = _mm256_setzero_ps();
-    for (int64_t u = 0; u < T; ++u) {
-      const __m256 pu = _mm256_set1_ps(p[u]);
-      const float* row = vg + u * v_row + c;
-      for (int j = 0; j < width; ++j) acc[j] = _mm256_fmadd_ps(pu, _mm256_loadu_ps(row + 8 * j), acc[j]);
+  return 1.f / sum8(total);
+}
+
+// QT query heads of one token that read the same T key and value rows (row strides k_row, v_row): their
+// scores 4 keys at a time, each one's softmax, then the weighted sums of the value rows, 32 values at a
+// time (QT x 4 sums in registers), each value row read once for the QT queries. p: QT rows of T + 8 floats.
+template <int QT>
+void attend_heads(const float* const* q, const float* kg, const float* vg, int64_t k_row, int64_t v_row, int64_t T,
+                  int64_t D, float s, float* p, float* const* out) {
+  const int64_t room = T + 8;
+  __m128 d4[QT];
+  int64_t t = 0;
+  for (; t + 4 <= T; t += 4) {
+    dot_rows4<QT>(q, kg + t * k_row, k_row, D, d4);
+    for (int r = 0; r < QT; ++r) _mm_storeu_ps(p + r * room + t, _mm_mul_ps(d4[r], _mm_set1_ps(s)));
+  }
+  for (; t < T; ++t) {  // the last 1-3 keys: the 4-key sum over copies of the last one
+    dot_rows4<QT>(q, kg + t * k_row, 0, D, d4);
+    for (int r = 0; r < QT; ++r) p[r * room + t] = _mm_cvtss_f32(d4[r]) * s;
+  }
+  float inv[QT];
+  for (int r = 0; r < QT; ++r) inv[r] = softmax_row(p + r * room, T);
+  for (int64_t c = 0; c < D; c += 32) {
+    const int64_t width = std::min<int64_t>(32, D - c) / 8;
+    __m256 acc[QT][4];
+    for (int r = 0; r < QT; ++r)
+      for (int j = 0; j < 4; ++j) acc[r][j] = _mm256_setzero_ps();
+    if (width == 4) {
+      for (int64_t u = 0; u < T; ++u) {
+        const float* row = vg + u * v_row + c;
+        for (int j = 0; j < 4; ++j) {
+          const __m256 vj = _mm256_loadu_ps(row + 8 * j);
+          for (int r = 0; r < QT; ++r) acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * room + u]), vj, acc[r][j]);
+        }
+      }
+    } else {
+      for (int64_t u = 0; u < T; ++u) {
+        const float* row = vg + u * v_row + c;
+        for (int j = 0; j < width; ++j) {
+          const __m256 vj = _mm256_loadu_ps(row + 8 * j);
+          for (int r = 0; r < QT; ++r) acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * room + u]), vj, acc[r][j]);
+        }
+      }
     }
-    for (int j = 0; j < width; ++j) _mm256_storeu_ps(out + c + 8 * j, _mm256_mul_ps(acc[j], inv));
+    for (int r = 0; r < QT; ++r)
+      for (int j = 0; j < width; ++j) _mm256_storeu_ps(out[r] + c + 8 * j, _mm256_mul_ps(acc[r][j], _mm256_set1_ps(inv[r])));
+  }
+}
+
+// R query heads (q[0..R)) that share one key/value head, in groups of up to 3 (3 x 4 sums fill the
+// registers). p: room for 3 * (T + 8) floats.
+inline void attend_group(const float* const* q, int64_t R, const float* kg, const float* vg, int64_t k_row,
+                         int64_t v_row, int64_t T, int64_t D, float s, float* p, float* const* out) {
+  for (int64_t r = 0; r < R; r += 3) {
+    if (R - r >= 3)
+      attend_heads<3>(q + r, kg, vg, k_row, v_row, T, D, s, p, out + r);
+    else if (R - r == 2)
+      attend_heads<2>(q + r, kg, vg, k_row, v_row, T, D, s, p, out + r);
+    else
+      attend_heads<1>(q + r, kg, vg, k_row, v_row, T, D, s, p, out + r);
   }
 }
 
@@ -1009,11 +1060,18 @@ at::Tensor decode_attention(const at::Tensor& q_in, const at::Tensor& k, const a
   const float* kp = k.data_ptr<float>();
   const float* vp = v.data_ptr<float>();
   auto heads = [&](int64_t h0, int64_t h1) {
-    std::vector<float> p(T + 8);
-    for (int64_t h = h0; h < h1; ++h) {
-      const int64_t g = h / per_kv;
-      attend_head(qp + h * D, kp + g * k.stride(1), vp + g * v.stride(1), k.stride(2), v.stride(2), T, D,
-                  static_cast<float>(scale), p.data(), op + h * D);
+    std::vector<float> p(3 * (T + 8));
+    std::vector<const float*> qs(per_kv);
+    std::vector<float*> outs(per_kv);
+    for (int64_t h = h0; h < h1;) {
+      const int64_t g = h / per_kv, end = std::min(h1, (g + 1) * per_kv);  // heads h..end read key/value head g
+      for (int64_t j = h; j < end; ++j) {
+        qs[j - h] = qp + j * D;
+        outs[j - h] = op + j * D;
+      }
+      attend_group(qs.data(), end - h, kp + g * k.stride(1), vp + g * v.stride(1), k.stride(2), v.stride(2), T, D,
+                   static_cast<float>(scale), p.data(), outs.data());
+      h = end;
     }
   };
   // one thread for short contexts (waking the second costs more than it saves), else a head each
@@ -1277,7 +1335,9 @@ at::Tensor decode_layers(const at::Tensor& hidden, const at::Tensor& cos_in, con
     barrier.set_threads(omp_get_num_threads());
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     std::vector<float> h(h_in.data_ptr<float>(), h_in.data_ptr<float>() + M * H), x(M * H), gate(M * F), up(M * F);
-    std::vector<float> p(position + M + 8), qh(D);
+    std::vector<float> p(3 * (position + M + 8)), qh(per_kv * D);
+    std::vector<const float*> qs(per_kv);
+    std::vector<float*> outs(per_kv);
     RoundedX xin(M, H), xatt(M, QN);
     auto norm_rows = [&](const float* weight) {
       for (int64_t m = 0; m < M; ++m) rms_norm(h.data() + m * H, weight, H, eps, x.data() + m * H);
@@ -1299,11 +1359,15 @@ at::Tensor decode_layers(const at::Tensor& hidden, const at::Tensor& cos_in, con
           rope(k.data() + i * KN + g * D, cos + i * D, sin + i * D, D, kg + (position + i) * D);
           std::memcpy(vg + (position + i) * D, v.data() + i * KN + g * D, D * sizeof(float));
         }
-        for (int64_t hq = g * per_kv; hq < (g + 1) * per_kv; ++hq)
-          for (int64_t i = 0; i < M; ++i) {
-            rope(q.data() + i * QN + hq * D, cos + i * D, sin + i * D, D, qh.data());
-            attend_head(qh.data(), kg, vg, D, D, position + i + 1, D, scale, p.data(), att.data() + i * QN + hq * D);
+        for (int64_t i = 0; i < M; ++i) {  // token i's query heads of this group, together
+          for (int64_t r = 0; r < per_kv; ++r) {
+            const int64_t hq = g * per_kv + r;
+            rope(q.data() + i * QN + hq * D, cos + i * D, sin + i * D, D, qh.data() + r * D);
+            qs[r] = qh.data() + r * D;
+            outs[r] = att.data() + i * QN + hq * D;
           }
+          attend_group(qs.data(), per_kv, kg, vg, D, D, position + i + 1, D, scale, p.data(), outs.data());
+        }
       }
       barrier.wait();
       xatt.round(att.data(), {&L.o});
