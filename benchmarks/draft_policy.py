@@ -40,7 +40,7 @@ def record(precision: str) -> dict:
     from vibecode.commands.bench_speed import CHANGES, NEW_PROGRAMS, _pet_shop
     from vibecode.lm import ChatMessage, GenerateOptions
     from vibecode.lm.decode import Draft, greedy
-    from vibecode.lm.engine import LocalModel
+    from vibecode.lm.engine import LocalModel, _Tracker
     from vibecode.make import extract, prompts
     from vibecode.make.maker import PROMPT_LOOKUP, copying
 
@@ -51,14 +51,13 @@ def record(precision: str) -> dict:
     def answer_ids(messages, options) -> tuple[list[int], list[int]]:
         prompt = engine._encode(messages, True, options.answer_start)["input_ids"][0].tolist()
         cache, cached = engine.prompt_cache.start(prompt, engine._new_cache)
-        out: list[int] = []
+        tracker = _Tracker(engine.tokenizer, options, lambda _chunk, _n: None, time.monotonic())  # stops as the app does
         with torch.inference_mode():
             sequence = greedy(engine.model, prompt, cache, cached, max_new_tokens=options.max_new_tokens,
                               eos=set(engine._eos_ids()), repetition_penalty=options.repetition_penalty or 1.0,
-                              draft=Draft(tokens=PROMPT_LOOKUP), on_tokens=lambda new: out.extend(new) and False,
-                              one_token=engine.one_token)
+                              draft=Draft(tokens=PROMPT_LOOKUP), on_tokens=tracker.take, one_token=engine.one_token)
         engine.prompt_cache.keep(cache, sequence)
-        return prompt, out
+        return prompt, tracker.ids
 
     changes = [(ask, _pet_shop()) for ask in CHANGES]
     for idea, ask in zip(NEW_PROGRAMS, ASKS):
@@ -73,7 +72,8 @@ def record(precision: str) -> dict:
         prompt, answer = answer_ids(messages, copying(GenerateOptions(max_new_tokens=700)))
         traces.append({"ask": ask, "prompt": prompt, "answer": answer})
         print(f"recorded: {ask!r}: {len(answer)} tokens", flush=True)
-    return {"precision": precision, "traces": traces, "costs": pass_costs(engine, traces[0]["prompt"])}
+    return {"precision": precision, "traces": traces, "costs": pass_costs(engine, traces[0]["prompt"]),
+            "ends": sorted(engine._answer_ends(True))}
 
 
 def remeasure(data: dict) -> dict:
@@ -112,17 +112,19 @@ def pass_costs(engine, prompt: list[int]) -> dict[int, float]:
     return costs
 
 
-def replay(prompt: list[int], answer: list[int], first: int, growth: float, most: int, cost) -> tuple[float, int, int]:
+def replay(prompt: list[int], answer: list[int], first: int, growth: float, most: int, cost,
+           missed: int | None = None, ends: frozenset[int] = frozenset()) -> tuple[float, int, int]:
     """(seconds, tokens checked, passes) of greedy with drafts of ``first`` tokens that grow by ``growth``
-    (up to ``most``) while the model takes them whole and start again at ``first`` when it does not: the
-    decode loop's own rule (``Draft.next_size``)."""
+    (up to ``most``) while the model takes them whole and start again at ``first`` when it does not (at
+    ``missed`` when it took none of it), each cut after a token that ends the answer (``ends``): the decode
+    loop's own rule (``Draft.next_size``, ``Draft.find``)."""
     from vibecode.lm.decode import Draft
 
-    draft = Draft(tokens=first, most=most, growth=growth)
-    done, seconds, checked, passes, size, last_whole, last_had = 1, 0.0, 0, 0, first, False, False
+    draft = Draft(tokens=first, most=most, growth=growth, missed=missed, ends=ends)
+    done, seconds, checked, passes, size, last_whole, last_had, kept = 1, 0.0, 0, 0, first, False, False, 0
     while done < len(answer):
         if last_had:
-            size = draft.next_size(size, last_whole)
+            size = draft.next_size(size, last_whole, kept)
         copy = draft.find(prompt + answer[:done], size) if first else []
         kept = 0
         while kept < len(copy) and done + kept < len(answer) and copy[kept] == answer[done + kept]:
@@ -160,20 +162,23 @@ def main() -> None:
         a, b = known[i - 1], known[i]
         return costs[a] + (costs[b] - costs[a]) * (rows - a) / (b - a)
 
-    firsts = (3, 5, 10, 20)
-    policies = [(0, 1, 0)] + [(first, 1, first) for first in firsts] + [
-        (first, growth, most) for first in firsts for growth in (1.5, 2, 3) for most in (32, 64, 128)]
+    firsts = (2, 3, 5, 10)
+    policies = [(0, 1, 0, None)] + [(first, 1, first, None) for first in firsts] + [
+        (first, growth, most, missed) for first in firsts for growth in (1.5, 2) for most in (32, 64)
+        for missed in (None, 1, 2)]
+    ends = frozenset(data.get("ends", ()))  # traces recorded before drafts stopped at the answer's end have none
     rows = []
-    for first, growth, most in policies:
-        runs = [replay(t["prompt"], t["answer"], first, growth, most, cost) for t in data["traces"]]
-        rows.append((sum(r[0] for r in runs), sum(r[1] for r in runs), sum(r[2] for r in runs), first, growth, most, runs))
-    rows.sort()
+    for first, growth, most, missed in policies:
+        runs = [replay(t["prompt"], t["answer"], first, growth, most, cost, missed, ends) for t in data["traces"]]
+        rows.append((sum(r[0] for r in runs), sum(r[1] for r in runs), sum(r[2] for r in runs), first, growth, most,
+                     missed, runs))
+    rows.sort(key=lambda row: row[:3])
     answered = sum(len(t["answer"]) for t in data["traces"])
     print(f"{len(data['traces'])} change answers, {answered} tokens ({data['precision']})")
-    print(f"{'first':>5} {'growth':>6} {'most':>4} {'seconds':>8} {'checked':>8} {'passes':>6}  per answer (s)")
-    for seconds, checked, passes, first, growth, most, runs in rows:
-        label = "no drafts" if first == 0 else f"{first:>5} {growth:>6} {most:>4}"
-        print(f"{label:>17} {seconds:8.2f} {checked:8d} {passes:6d}  " + " ".join(f"{r[0]:.2f}" for r in runs))
+    print(f"{'first':>5} {'growth':>6} {'most':>4} {'missed':>6} {'seconds':>8} {'checked':>8} {'passes':>6}  per answer (s)")
+    for seconds, checked, passes, first, growth, most, missed, runs in rows:
+        label = "no drafts" if first == 0 else f"{first:>5} {growth:>6} {most:>4} {'-' if missed is None else missed:>6}"
+        print(f"{label:>24} {seconds:8.2f} {checked:8d} {passes:6d}  " + " ".join(f"{r[0]:.2f}" for r in runs))
 
 
 if __name__ == "__main__":

@@ -121,6 +121,17 @@ def test_a_remembered_prompt_start_keeps_the_text(tiny):
 def test_draft_is_what_followed_the_same_words_before():
     assert Draft(tokens=3, ngram=2).find([5, 6, 7, 8, 9, 1, 6, 7]) == [8, 9, 1]
     assert Draft(tokens=3, ngram=2).find([1, 2, 3]) == []
+    # a draft ends after a token that ends the answer (its closing code fence, eos): nothing after it counts
+    assert Draft(tokens=5, ngram=2, ends=frozenset({9})).find([5, 6, 7, 8, 9, 1, 2, 6, 7]) == [8, 9]
+    assert Draft(tokens=5, ngram=2, ends=frozenset({9})).find([5, 6, 9, 1, 2, 6]) == [9]
+
+
+def test_answer_ends_are_eos_and_code_fences_when_the_answer_stops_at_its_code_end():
+    from vibecode.lm.decode import answer_ends
+
+    vocab = {"print": 1, "```": 2, "Ġ```Ċ": 3, "``": 4, "`": 5, "<|im_end|>": 6, "Ġ``(": 7}
+    assert answer_ends(vocab, {6}, code_end=True) == {2, 3, 4, 6, 7}
+    assert answer_ends(vocab, {6}, code_end=False) == {6}
 
 
 def test_drafts_grow_while_taken_whole_and_start_again_after_a_miss():
@@ -129,7 +140,9 @@ def test_drafts_grow_while_taken_whole_and_start_again_after_a_miss():
     for _ in range(10):
         sizes.append(draft.next_size(sizes[-1], taken_whole=True))
     assert sizes == [3, 4, 6, 9, 13, 19, 28, 42, 63, 64, 64]
-    assert draft.next_size(42, taken_whole=False) == 3
+    assert draft.next_size(42, taken_whole=False, taken=5) == 3
+    assert draft.next_size(42, taken_whole=False, taken=0) == 2  # it took none: new text, shorter drafts
+    assert Draft(missed=None).next_size(42, taken_whole=False, taken=0) == 3
     assert Draft(tokens=1, growth=1.2).next_size(1, taken_whole=True) == 2  # always grows by a token at least
 
 

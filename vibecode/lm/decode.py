@@ -24,20 +24,27 @@ class Draft:
     """Prompt lookup: copy up to ``tokens`` tokens that followed the last ``ngram`` tokens earlier on.
 
     A draft that the model takes whole makes the next one ``growth`` times longer, up to ``most`` tokens; a
-    draft it stops part way starts again at ``tokens``. Copying a program runs long (fewer passes, each
-    reading the weights once), an edit stops drafts early (few checked tokens thrown away: a token checked
-    costs ~16 ms on 2 cores, a pass ~60 ms more). Replayed on 16 recorded change answers of the 1.5B model
-    (``benchmarks/draft_policy.py``, two recordings of 8): from 3 tokens x1.5 up to 64 took 35.8 + 45.4 s,
-    from 10 x2 (the earlier policy) 45.5 + 62.0 s, no drafts 65.0 s for the second eight."""
+    draft it stops part way starts again at ``tokens`` (at ``missed`` when it took none of it: new text, where
+    copies keep missing). A draft ends after a token in ``ends``: the answer stops there. Copying a program
+    runs long (fewer passes, each reading the weights once), an edit stops drafts early (few checked tokens
+    thrown away: a token checked costs ~16 ms on 2 cores, a pass ~40 ms more). Replayed on 16 recorded change
+    answers of the 1.5B model (``benchmarks/draft_policy.py``, two recordings of 8): from 3 tokens x1.5 up to
+    64 took 35.8 + 45.4 s, from 10 x2 (the earlier policy) 45.5 + 62.0 s, no drafts 65.0 s for the second
+    eight. A third recording (answers cut where the app stops them): 34.05 s; ending drafts at the answer's
+    end 32.89 s; and 2 tokens after a miss 32.38 s."""
 
     tokens: int = 3
     ngram: int = 4
     most: int = 64
     growth: float = 1.5
+    missed: int | None = 2  # the next draft's length after one whose first token was wrong (None: tokens)
+    ends: frozenset[int] = frozenset()  # a draft stops after these (the end of the answer: its code fence, eos)
 
-    def next_size(self, size: int, taken_whole: bool) -> int:
-        """The next draft's length after a draft of ``size`` tokens."""
-        return min(max(size + 1, int(size * self.growth)), self.most) if taken_whole else self.tokens
+    def next_size(self, size: int, taken_whole: bool, taken: int | None = None) -> int:
+        """The next draft's length after a draft of ``size`` tokens of which the model took ``taken``."""
+        if taken_whole:
+            return min(max(size + 1, int(size * self.growth)), self.most)
+        return self.missed if taken == 0 and self.missed is not None else self.tokens
 
     def find(self, ids: list[int], tokens: int | None = None) -> list[int]:
         """The continuation of the latest earlier place where the sequence's last words appear (the
@@ -49,9 +56,17 @@ class Draft:
             for start in range(length - size - 1, -1, -1):
                 if ids[start : start + size] == tail:
                     follow = ids[start + size : start + size + (tokens or self.tokens)]
+                    end = next((i for i, token in enumerate(follow) if token in self.ends), None)
                     if follow:
-                        return follow
+                        return follow if end is None else follow[: end + 1]
         return []
+
+
+def answer_ends(vocab: dict[str, int], eos: set[int], code_end: bool) -> frozenset[int]:
+    """The tokens after which an answer stops: eos, and, when it stops at its closing code fence, every token
+    with two backticks (the fence may be cut into pieces). Checking a draft past them wastes a pass's rows."""
+    fences = {index for text, index in vocab.items() if "``" in text} if code_end else set()
+    return frozenset(fences | eos)
 
 
 def penalize(logits: torch.Tensor, history: torch.Tensor, penalty: float) -> torch.Tensor:
@@ -129,6 +144,6 @@ def greedy(
             return sequence
         last = chosen[-1]
         if draft and len(feed) > 1:  # the last pass had a draft: taken whole -> longer, else start again
-            size = draft.next_size(size, len(chosen) == len(feed))
+            size = draft.next_size(size, len(chosen) == len(feed), len(chosen) - 1)
         feed = [last] + (draft.find(sequence + [last], size)[: max_new_tokens - written] if draft else [])
         logits = forward(feed, len(sequence))

@@ -23,7 +23,7 @@ from vibecode import paths
 from vibecode.lm import cache, kv
 from vibecode.lm.base import ChatMessage, EngineError, GenerateOptions, GenerationStats
 from vibecode.lm.convert import ensure_cache, rss_mb
-from vibecode.lm.decode import Draft, greedy
+from vibecode.lm.decode import Draft, answer_ends, greedy
 from vibecode.lm.progress import Progress
 from vibecode.lm.prompt_cache import PromptCache
 from vibecode.lm import precision
@@ -135,6 +135,7 @@ class LocalModel:
         self.int8_activations = False  # the "fast" kernel (quantized form only)
         self.form_reason = ""  # why that form, for 'vibecode model info' and the log
         self.one_token = None  # the lean single-token pass (vibecode.lm.step), for models it knows
+        self._ends: dict[bool, frozenset[int]] = {}  # tokens that end an answer (Draft.ends), by stop_at_code_end
 
     def _choose_form(self, on_progress: Progress | None) -> str:
         """quantized (the GGUF's own weights + our kernels) where that works, else float32."""
@@ -236,6 +237,11 @@ class LocalModel:
                 details=f"{target}: tokenizer has no chat_template",
             )
 
+    def _answer_ends(self, code_end: bool) -> frozenset[int]:
+        if code_end not in self._ends:
+            self._ends[code_end] = answer_ends(self.tokenizer.get_vocab(), set(self._eos_ids()), code_end)
+        return self._ends[code_end]
+
     def _eos_ids(self) -> list[int]:
         ids: list[int] = []
         tok = self.tokenizer
@@ -284,7 +290,9 @@ class LocalModel:
         else:
             # Greedy (the same answer every time); with prompt lookup for changes, whose answers mostly
             # repeat the old program: the model checks a copied draft in one pass, with the same text.
-            draft = Draft(tokens=int(options.prompt_lookup)) if options.prompt_lookup and options.prompt_lookup > 0 else None
+            draft = None
+            if options.prompt_lookup and options.prompt_lookup > 0:
+                draft = Draft(tokens=int(options.prompt_lookup), ends=self._answer_ends(options.stop_at_code_end))
             with torch.inference_mode():
                 sequence = greedy(
                     self.model, encoded["input_ids"][0].tolist(), cache, cached_tokens, max_new_tokens=max_new,
@@ -322,6 +330,7 @@ class LocalModel:
         """Read the start of a conversation now (e.g. the pipeline's system prompt while the child is still
         typing), so an answer that starts the same way begins sooner. Returns the tokens read."""
         assert self.model is not None and self.tokenizer is not None
+        self._answer_ends(True)  # (once, 0.1 s) here rather than when the child has pressed Enter
         ids = self._encode(messages, add_generation_prompt=False)["input_ids"]
         if self.prompt_cache.remembered(ids[0].tolist()) >= ids.shape[1]:
             return 0  # already remembered (read ahead while the child types: often the same start again)
