@@ -148,7 +148,7 @@ def test_a_change_continues_the_conversation_that_made_the_program():
     # the first prompt without its example program (copied into lesson 01 step 2 by the real 1.5B)
     assert continued[:2] == [first[0], first[3]]
     assert continued[-2].role == "assistant" and continued[-2].content == GOOD  # the answer as the model wrote it
-    assert continued[-1].role == "user" and continued[-1].content.startswith("Change it: make it also say bye")
+    assert continued[-1].role == "user" and continued[-1].content.endswith("Change it: make it also say bye")
 
     edited = second.program + "print('my own line')\n"
     maker.make(MakeRequest(idea="make it say hi", current_program=edited))

@@ -58,7 +58,7 @@ def test_a_python_contract_is_shown_as_code_to_write():
 
 def test_before_idea_is_what_comes_before_the_childs_words():
     """What the app lets the model read while the child types: never the idea itself."""
-    from vibecode.make.prompts import CHANGE_LEAD, before_idea, continue_messages
+    from vibecode.make.prompts import CHANGE_LEAD, CHANGE_START, before_idea, continue_messages
 
     idea = "a lemonade stand where I pick the price"
     new = make_messages(idea)
@@ -76,4 +76,5 @@ def test_before_idea_is_what_comes_before_the_childs_words():
 
     continued = continue_messages(new, "Here it is.\n```python\nprint(1)\n```", "make it cost 3")
     ahead = before_idea(continued)
-    assert ahead[:-1] == continued[:-1] and ahead[-1].content == CHANGE_LEAD
+    assert ahead[:-1] == continued[:-1] and ahead[-1].content == CHANGE_START
+    assert continued[-1].content == f"{CHANGE_START} make it cost 3"

@@ -134,6 +134,12 @@ def ask_for_program(messages: list[ChatMessage]) -> list[ChatMessage]:
 
 CHANGE_LEAD = "Change it:"  # a change request's words start after this
 
+# What a change request says before the child's words. The fixed instructions come before them, so the
+# model reads them ahead while the child types (17 tokens, ~0.2 s less after Enter on 2 cores). On 10 asks
+# to the 38-line pet shop with the real 1.5B, the change was made 8 times this way, 7 with the instructions
+# after the words; answers 0.1-0.2 s quicker.
+CHANGE_START = f"{CHANGE_ASK}\n{CHANGE_LEAD}"
+
 
 def before_idea(messages: list[ChatMessage]) -> list[ChatMessage]:
     """The part of a first answer's prompt that comes before the child's words: what the app can have the
@@ -143,18 +149,18 @@ def before_idea(messages: list[ChatMessage]) -> list[ChatMessage]:
     if not messages or messages[-1].role != "user":
         return list(messages)
     last = messages[-1].content
-    lead = "\n```\n" + CHANGE_LEAD
-    if last.startswith(CHANGE_LEAD):
-        keep = CHANGE_LEAD
-    elif (at := last.find(lead)) >= 0:
-        keep = last[: at + len(lead)]
+    after_program = "\n```\n" + CHANGE_START
+    if last.startswith(CHANGE_START):
+        keep = CHANGE_START
+    elif (at := last.find(after_program)) >= 0:
+        keep = last[: at + len(after_program)]
     else:
         keep = ""
     return list(messages[:-1]) + ([ChatMessage("user", keep)] if keep else [])
 
 
 def change_request(idea: str, current_program: str) -> str:
-    return f"Here is my program:\n{fence(current_program)}\n{CHANGE_LEAD} {idea.strip()}\n{CHANGE_ASK}"
+    return f"Here is my program:\n{fence(current_program)}\n{CHANGE_START} {idea.strip()}"
 
 
 def continue_messages(previous: list[ChatMessage], answer: str, idea: str) -> list[ChatMessage]:
@@ -176,7 +182,7 @@ def continue_messages(previous: list[ChatMessage], answer: str, idea: str) -> li
             continue
         skip_answer = False
         kept.append(msg)
-    return kept + [ChatMessage("assistant", answer), ChatMessage("user", f"{CHANGE_LEAD} {idea.strip()}\n{CHANGE_ASK}")]
+    return kept + [ChatMessage("assistant", answer), ChatMessage("user", f"{CHANGE_START} {idea.strip()}")]
 
 
 def repair_messages(
