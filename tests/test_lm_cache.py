@@ -100,6 +100,7 @@ def test_quick_tokenizer_load_equals_the_models_own_tokenizer_class(tokenizer_fo
             theirs.apply_chat_template(chat, tokenize=False, add_generation_prompt=prompt)
     assert (ours.eos_token, ours.bos_token, ours.pad_token) == (theirs.eos_token, theirs.bos_token, theirs.pad_token)
     assert ours.all_special_ids == theirs.all_special_ids and len(ours) == len(theirs)
+    assert ours.added_tokens_decoder == theirs.added_tokens_decoder
 
 
 def test_missing_manifest_means_not_ready(cache_copy):
