@@ -34,7 +34,9 @@ ENV = "VIBECODE_PRECISION"
 # quantized 33/40; a new program 11.9 s vs 14.8 s, a change 13.9 s vs 19.6 s (vibecode bench speed). So yes.
 # 2026-12-06, same Zen 3, with the fused pass (decode_layers) and the integer-scale K-quant kernel: fast
 # 33/40 (the same 7 problems failed as float32 and quantized; 35/40 with the first fused build), a new
-# program 6.0-7.8 s vs 14.4 s, a change 6.7-6.9 s vs 13.9 s.
+# program 6.0-7.8 s vs 14.4 s, a change 6.7-6.9 s vs 13.9 s. Later that day (grouped attention, 5-row
+# tiles, drafts ending at the code fence; the same sums): fast 33/40 again, the same 7 failed; a new
+# program 6.7-7.3 s vs 13.4 s, a change 5.9-6.0 s vs 13.0 s; kid ideas 40/40 ran, 36 matched.
 AUTO_FAST = True
 
 
