@@ -56,9 +56,9 @@ class Draft:
             for start in range(length - size - 1, -1, -1):
                 if ids[start : start + size] == tail:
                     follow = ids[start + size : start + size + (tokens or self.tokens)]
-                    end = next((i for i, token in enumerate(follow) if token in self.ends), None)
                     if follow:
-                        return follow if end is None else follow[: end + 1]
+                        end = next((i for i, token in enumerate(follow) if token in self.ends), len(follow) - 1)
+                        return follow[: end + 1]
         return []
 
 
