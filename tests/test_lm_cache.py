@@ -179,3 +179,22 @@ def test_damaged_cache_is_rebuilt(tiny_backend, tmp_path):
     assert any("first start" in m for m in seen)  # the child saw that this is a one-time wait
     assert fractions == sorted(fractions) and fractions[-1] == 1.0  # the bar never jumps back
     assert not list((own_cache / "models").glob("*.building-*"))
+
+
+@pytest.mark.model
+def test_model_info_counts_everything_a_cache_folder_takes_on_disk(tiny_backend, tmp_path, monkeypatch, capsys):
+    """School IT reads 'vibecode model info' to see the disk used: the fast form's kept blocks beside the
+    checked files count too."""
+    from vibecode.cli import main
+
+    folder = _tiny_folder(tiny_backend)
+    copy = tmp_path / "models" / folder.name
+    shutil.copytree(folder, copy)
+    (copy / "kblocks-1.safetensors").write_bytes(b"\0" * 3 * 1024 * 1024)
+    monkeypatch.setenv("VIBECODE_CACHE", str(tmp_path))
+    monkeypatch.setenv("VIBECODE_PRECISION", "quantized")
+    assert main(["model", "info"]) == 0
+    total = sum(p.stat().st_size for p in copy.iterdir())
+    assert total > 3 * 1024 * 1024
+    line = next(line for line in capsys.readouterr().out.splitlines() if "quantized copy: ready" in line)
+    assert line.endswith(f"{total / 1024 / 1024:.1f} MB on disk"), line

@@ -82,6 +82,12 @@ def _size(num: float) -> str:
     return f"{num:.1f} GB"
 
 
+def _on_disk(folder) -> int:
+    """Bytes a cache folder takes: its checked files and what the fast form keeps beside them (its
+    weights in the kernel's order, 1.1 GB for the 1.5B), which the manifest's size leaves out."""
+    return sum(path.stat().st_size for path in folder.iterdir() if path.is_file())
+
+
 def _info(args: argparse.Namespace) -> int:
     from vibecode.lm import cache, catalog, kernels, precision
     from vibecode.lm.sources import FLOAT32, QUANTIZED, cache_key, resolve_source
@@ -103,7 +109,7 @@ def _info(args: argparse.Namespace) -> int:
             known.add(folder.name)
             check = cache.check(folder)
             if check.ok:
-                print(f"    {form} copy: ready, {_size(check.size_bytes)}")
+                print(f"    {form} copy: ready, {_size(_on_disk(folder))} on disk")
             elif folder.exists():
                 print(f"    {form} copy: damaged ({check.reason}); 'vibecode model prepare {key}' rebuilds it")
             elif form == precision.first_choice():
@@ -116,6 +122,6 @@ def _info(args: argparse.Namespace) -> int:
         if ".building-" in folder.name or folder.name == "gguf":
             continue
         check = cache.check(folder)
-        status = f"ready, {_size(check.size_bytes)}" if check.ok else f"not usable ({check.reason})"
+        status = f"ready, {_size(_on_disk(folder))} on disk" if check.ok else f"not usable ({check.reason})"
         print(f"  {folder.name}: {status}")
     return 0
