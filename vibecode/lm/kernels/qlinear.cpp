@@ -1026,30 +1026,29 @@ void attend_heads(const float* const* q, const float* kg, const float* vg, int64
   }
   float inv[QT];
   for (int r = 0; r < QT; ++r) inv[r] = softmax_row(p + r * room, T);
-  for (int64_t c = 0; c < D; c += 32) {
-    const int64_t width = std::min<int64_t>(32, D - c) / 8;
-    __m256 acc[QT][4];
+  // values c .. c + 8 * W of every query (W = 1..4 vectors, a constant so the sums stay in registers)
+  auto weigh = [&](int64_t c, auto vectors) {
+    constexpr int W = decltype(vectors)::value;
+    __m256 acc[QT][W];
     for (int r = 0; r < QT; ++r)
-      for (int j = 0; j < 4; ++j) acc[r][j] = _mm256_setzero_ps();
-    if (width == 4) {
-      for (int64_t u = 0; u < T; ++u) {
-        const float* row = vg + u * v_row + c;
-        for (int j = 0; j < 4; ++j) {
-          const __m256 vj = _mm256_loadu_ps(row + 8 * j);
-          for (int r = 0; r < QT; ++r) acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * room + u]), vj, acc[r][j]);
-        }
-      }
-    } else {
-      for (int64_t u = 0; u < T; ++u) {
-        const float* row = vg + u * v_row + c;
-        for (int j = 0; j < width; ++j) {
-          const __m256 vj = _mm256_loadu_ps(row + 8 * j);
-          for (int r = 0; r < QT; ++r) acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * room + u]), vj, acc[r][j]);
-        }
+      for (int j = 0; j < W; ++j) acc[r][j] = _mm256_setzero_ps();
+    for (int64_t u = 0; u < T; ++u) {
+      const float* row = vg + u * v_row + c;
+      for (int j = 0; j < W; ++j) {
+        const __m256 vj = _mm256_loadu_ps(row + 8 * j);
+        for (int r = 0; r < QT; ++r) acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * room + u]), vj, acc[r][j]);
       }
     }
     for (int r = 0; r < QT; ++r)
-      for (int j = 0; j < width; ++j) _mm256_storeu_ps(out[r] + c + 8 * j, _mm256_mul_ps(acc[r][j], _mm256_set1_ps(inv[r])));
+      for (int j = 0; j < W; ++j) _mm256_storeu_ps(out[r] + c + 8 * j, _mm256_mul_ps(acc[r][j], _mm256_set1_ps(inv[r])));
+  };
+  int64_t c = 0;
+  for (; c + 32 <= D; c += 32) weigh(c, std::integral_constant<int, 4>{});
+  switch ((D - c) / 8) {  // D is a multiple of 8
+    case 3: weigh(c, std::integral_constant<int, 3>{}); break;
+    case 2: weigh(c, std::integral_constant<int, 2>{}); break;
+    case 1: weigh(c, std::integral_constant<int, 1>{}); break;
+    default: break;
   }
 }
 
