@@ -141,8 +141,11 @@ def test_drafts_grow_while_taken_whole_and_start_again_after_a_miss():
         sizes.append(draft.next_size(sizes[-1], taken_whole=True))
     assert sizes == [3, 4, 6, 9, 13, 19, 28, 42, 63, 64, 64]
     assert draft.next_size(42, taken_whole=False, taken=5) == 3
-    assert draft.next_size(42, taken_whole=False, taken=0) == 2  # it took none: new text, shorter drafts
+    assert draft.next_size(42, taken_whole=False, taken=0) == 1  # it took none: new text, a one-token probe
+    assert draft.next_size(1, taken_whole=True) == 3  # the probe was taken: the copy fits again, as at the start
+    assert draft.next_size(1, taken_whole=False, taken=0) == 1
     assert Draft(missed=None).next_size(42, taken_whole=False, taken=0) == 3
+    assert Draft(missed=5).next_size(5, taken_whole=True) == 7  # a probe as long as the start grows as usual
     assert Draft(tokens=1, growth=1.2).next_size(1, taken_whole=True) == 2  # always grows by a token at least
 
 

@@ -25,24 +25,30 @@ class Draft:
 
     A draft that the model takes whole makes the next one ``growth`` times longer, up to ``most`` tokens; a
     draft it stops part way starts again at ``tokens`` (at ``missed`` when it took none of it: new text, where
-    copies keep missing). A draft ends after a token in ``ends``: the answer stops there. Copying a program
+    copies keep missing; when that short probe is taken whole, the copy fits again and drafts start again at
+    ``tokens``). A draft ends after a token in ``ends``: the answer stops there. Copying a program
     runs long (fewer passes, each reading the weights once), an edit stops drafts early (few checked tokens
     thrown away: a token checked costs ~16 ms on 2 cores, a pass ~40 ms more). Replayed on 16 recorded change
     answers of the 1.5B model (``benchmarks/draft_policy.py``, two recordings of 8): from 3 tokens x1.5 up to
     64 took 35.8 + 45.4 s, from 10 x2 (the earlier policy) 45.5 + 62.0 s, no drafts 65.0 s for the second
     eight. A third recording (answers cut where the app stops them): 34.05 s; ending drafts at the answer's
-    end 32.89 s; and 2 tokens after a miss 32.38 s."""
+    end 32.89 s; and 2 tokens after a miss 32.38 s. A fourth (10 answers, the four bench speed changes
+    included; passes ~13.5 ms a token): 2 tokens after a miss 53.93 s, a 1-token probe that then grows from
+    1 52.20 s (but 7.23 s instead of 6.02 s for one of the four), the probe then ``tokens`` 51.14 s (each of
+    the four as quick or quicker); with a plain cost model (40 ms a pass + 14 ms a token) 53.57 / 51.45 s."""
 
     tokens: int = 3
     ngram: int = 4
     most: int = 64
     growth: float = 1.5
-    missed: int | None = 2  # the next draft's length after one whose first token was wrong (None: tokens)
+    missed: int | None = 1  # the next draft's length after one whose first token was wrong (None: tokens)
     ends: frozenset[int] = frozenset()  # a draft stops after these (the end of the answer: its code fence, eos)
 
     def next_size(self, size: int, taken_whole: bool, taken: int | None = None) -> int:
         """The next draft's length after a draft of ``size`` tokens of which the model took ``taken``."""
         if taken_whole:
+            if self.missed is not None and size <= self.missed < self.tokens:
+                return self.tokens  # the probe after a miss was taken: copying again, as from the start
             return min(max(size + 1, int(size * self.growth)), self.most)
         return self.missed if taken == 0 and self.missed is not None else self.tokens
 
