@@ -30,8 +30,15 @@ NEW_PROGRAMS = [
     "a program that tells me if a number is even or odd",
     "a bake sale counter for cookies and cupcakes with the money we made",
 ]
-CHANGES = ["make it also say thank you at the end", "make the dog bone cost 5 coins"]
-CHANGE_CHECKS = {CHANGES[0]: "thank", CHANGES[1]: '"dog bone": 5'}
+# Change requests to the pet shop (bench_data/pet_shop.py.txt), each with a piece of text the changed program
+# must hold. Four, so that the median is not one answer's luck (speed moves by ~10 % between answers).
+CHANGES = [
+    "make it also say thank you at the end",
+    "make the dog bone cost 5 coins",
+    "add a hamster wheel for 6 coins",
+    "start with 30 coins instead of 20",
+]
+CHANGE_CHECKS = dict(zip(CHANGES, ["thank", '"dog bone": 5', '"hamster wheel": 6', "money = 30"]))
 
 CONFIGS = {  # environment, prompt-lookup draft length (None: the pipeline's, maker.PROMPT_LOOKUP)
     "float32": ({"VIBECODE_PRECISION": "float32"}, None),
