@@ -397,9 +397,12 @@ def test_fused_layers_run_the_token_as_the_layer_by_layer_pass_does(packed_qwen,
     assert torch.equal(alone, got)
 
 
-def test_fused_layers_read_several_tokens_as_they_read_them_one_by_one(packed_qwen):
+@pytest.mark.parametrize("start", [37, 36])
+def test_fused_layers_read_several_tokens_as_they_read_them_one_by_one(packed_qwen, start):
     """A prompt-lookup draft checked in one fused pass: the same logits, bit for bit, as the tokens one after
-    another (each row has the same sums whatever else is in the pass), and close to the model's own forward."""
+    another (each row has the same sums whatever else is in the pass; the attention takes two tokens at a
+    time, here with even and odd context lengths, and the odd last token alone), and close to the model's
+    own forward."""
     import copy
 
     import torch
@@ -408,23 +411,23 @@ def test_fused_layers_read_several_tokens_as_they_read_them_one_by_one(packed_qw
 
     model = packed_qwen
     one = OneToken.for_model(model, decode_attention=True)
-    cache = _fill(model, 37)
+    cache = _fill(model, start)
     alone, theirs = copy.deepcopy(cache), copy.deepcopy(cache)
     draft = [5, 17, 17, 250, 3, 99, 120]
     with torch.inference_mode():
-        together = one.few(draft, 37, cache)
-        last = one.few(draft, 37, copy.deepcopy(theirs), last_only=True)
-        apart = torch.stack([one(token, 37 + i, alone) for i, token in enumerate(draft)])
+        together = one.few(draft, start, cache)
+        last = one.few(draft, start, copy.deepcopy(theirs), last_only=True)
+        apart = torch.stack([one(token, start + i, alone) for i, token in enumerate(draft)])
         want = model(input_ids=torch.tensor([draft]), past_key_values=theirs, use_cache=True,
-                     cache_position=torch.arange(37, 44), logits_to_keep=len(draft)).logits[0]
+                     cache_position=torch.arange(start, start + 7), logits_to_keep=len(draft)).logits[0]
     assert together.shape == (7, 300) and torch.equal(together, apart) and torch.equal(last, together[-1:])
-    assert cache.get_seq_length() == 44 == alone.get_seq_length()
+    assert cache.get_seq_length() == start + 7 == alone.get_seq_length()
     assert torch.equal(cache.layers[2].keys, alone.layers[2].keys)
     # other float rounding (attention, norms) moves a few activations across an int8 rounding step: ~3e-3 here
     assert (together - want).abs().max() / want.abs().max() < 1e-2
     with torch.inference_mode():
-        assert one.few(list(range(70)), 44, cache) is None  # a long prompt: the model's own forward
-    assert cache.get_seq_length() == 44
+        assert one.few(list(range(70)), start + 7, cache) is None  # a long prompt: the model's own forward
+    assert cache.get_seq_length() == start + 7
 
 
 def test_fused_layers_grow_the_cache_and_leave_other_caches_to_the_layer_by_layer_pass(packed_qwen):

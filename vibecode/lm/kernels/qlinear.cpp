@@ -1080,6 +1080,104 @@ inline void attend_group(const float* const* q, int64_t R, const float* kg, cons
   }
 }
 
+// q . k of QT queries and 2 keys: the sums of dot_rows4 for each query and key, to the bit (the same
+// additions over d, and the same tree over the 8 lanes: pairs, then pairs of pairs, then the two halves)
+template <int QT>
+inline void dot_rows2(const float* const* q, const float* k, int64_t stride, int64_t D, float (*out)[2]) {
+  __m256 s[QT][2];
+  for (int r = 0; r < QT; ++r) s[r][0] = s[r][1] = _mm256_setzero_ps();
+  for (int64_t d = 0; d < D; d += 8) {
+    const __m256 k0 = _mm256_loadu_ps(k + d), k1 = _mm256_loadu_ps(k + stride + d);
+    for (int r = 0; r < QT; ++r) {
+      const __m256 qd = _mm256_loadu_ps(q[r] + d);
+      s[r][0] = _mm256_fmadd_ps(qd, k0, s[r][0]);
+      s[r][1] = _mm256_fmadd_ps(qd, k1, s[r][1]);
+    }
+  }
+  for (int r = 0; r < QT; ++r) {
+    __m256 h = _mm256_hadd_ps(s[r][0], s[r][1]);
+    h = _mm256_hadd_ps(h, h);
+    const __m128 both = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    out[r][0] = _mm_cvtss_f32(both);
+    out[r][1] = _mm_cvtss_f32(_mm_shuffle_ps(both, both, 1));
+  }
+}
+
+// QT query heads of two neighbouring tokens a and b (b one position later) that read the same key and value
+// rows: token a reads T of them, b the same T and one more. Each key and value row is read once for the
+// 2 x QT queries (a pass of many tokens reads a 700-token context's keys and values, more than a core's
+// L2, once per two tokens instead of once per token), and every query's sums are attend_heads' own, in the
+// same order: the same result to the bit as each token alone. p: 2 * QT rows of T + 9 floats.
+template <int QT>
+void attend_two(const float* const* qa, const float* const* qb, const float* kg, const float* vg, int64_t k_row,
+                int64_t v_row, int64_t T, int64_t D, float s, float* p, float* const* outa, float* const* outb) {
+  constexpr int R = 2 * QT;
+  const int64_t room = T + 1 + 8;
+  const float* q[R];
+  for (int r = 0; r < QT; ++r) {
+    q[r] = qa[r];
+    q[QT + r] = qb[r];
+  }
+  float d2[R][2];
+  int64_t t = 0;
+  for (; t + 2 <= T; t += 2) {
+    dot_rows2<R>(q, kg + t * k_row, k_row, D, d2);
+    for (int r = 0; r < R; ++r) {
+      p[r * room + t] = d2[r][0] * s;
+      p[r * room + t + 1] = d2[r][1] * s;
+    }
+  }
+  if (t < T) {
+    dot_rows2<R>(q, kg + t * k_row, 0, D, d2);
+    for (int r = 0; r < R; ++r) p[r * room + t] = d2[r][0] * s;
+  }
+  dot_rows2<QT>(qb, kg + T * k_row, 0, D, d2);  // b's own last key
+  for (int r = 0; r < QT; ++r) p[(QT + r) * room + T] = d2[r][0] * s;
+  float inv[R];
+  for (int r = 0; r < R; ++r) inv[r] = softmax_row(p + r * room, r < QT ? T : T + 1);
+  // values c .. c + 8 * W of every query (W = 1..2 vectors: 2 x QT x W sums in registers)
+  auto weigh = [&](int64_t c, auto vectors) {
+    constexpr int W = decltype(vectors)::value;
+    __m256 acc[R][W];
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < W; ++j) acc[r][j] = _mm256_setzero_ps();
+    for (int64_t u = 0; u < T; ++u) {
+      const float* row = vg + u * v_row + c;
+      for (int j = 0; j < W; ++j) {
+        const __m256 vj = _mm256_loadu_ps(row + 8 * j);
+        for (int r = 0; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * room + u]), vj, acc[r][j]);
+      }
+    }
+    const float* last = vg + T * v_row + c;  // b's own last value row
+    for (int j = 0; j < W; ++j) {
+      const __m256 vj = _mm256_loadu_ps(last + 8 * j);
+      for (int r = QT; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * room + T]), vj, acc[r][j]);
+    }
+    for (int r = 0; r < R; ++r) {
+      float* out = r < QT ? outa[r] : outb[r - QT];
+      for (int j = 0; j < W; ++j) _mm256_storeu_ps(out + c + 8 * j, _mm256_mul_ps(acc[r][j], _mm256_set1_ps(inv[r])));
+    }
+  };
+  int64_t c = 0;
+  for (; c + 16 <= D; c += 16) weigh(c, std::integral_constant<int, 2>{});
+  if (c < D) weigh(c, std::integral_constant<int, 1>{});  // D is a multiple of 8
+}
+
+// attend_group for two neighbouring tokens (qa, qb: each R query heads of one key/value head; a reads T
+// rows, b T + 1). p: room for 6 * (T + 9) floats.
+inline void attend_group_two(const float* const* qa, const float* const* qb, int64_t R, const float* kg,
+                             const float* vg, int64_t k_row, int64_t v_row, int64_t T, int64_t D, float s, float* p,
+                             float* const* outa, float* const* outb) {
+  for (int64_t r = 0; r < R; r += 3) {
+    if (R - r >= 3)
+      attend_two<3>(qa + r, qb + r, kg, vg, k_row, v_row, T, D, s, p, outa + r, outb + r);
+    else if (R - r == 2)
+      attend_two<2>(qa + r, qb + r, kg, vg, k_row, v_row, T, D, s, p, outa + r, outb + r);
+    else
+      attend_two<1>(qa + r, qb + r, kg, vg, k_row, v_row, T, D, s, p, outa + r, outb + r);
+  }
+}
+
 at::Tensor decode_attention(const at::Tensor& q_in, const at::Tensor& k, const at::Tensor& v, double scale) {
   TORCH_CHECK(q_in.scalar_type() == at::kFloat && k.scalar_type() == at::kFloat && v.scalar_type() == at::kFloat,
               "decode_attention: float32 only");
@@ -1367,9 +1465,9 @@ at::Tensor decode_layers(const at::Tensor& hidden, const at::Tensor& cos_in, con
     barrier.set_threads(omp_get_num_threads());
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
     std::vector<float> h(h_in.data_ptr<float>(), h_in.data_ptr<float>() + M * H), x(M * H), gate(M * F), up(M * F);
-    std::vector<float> p(3 * (position + M + 8)), qh(per_kv * D);
-    std::vector<const float*> qs(per_kv);
-    std::vector<float*> outs(per_kv);
+    std::vector<float> p(6 * (position + M + 9)), qh(2 * per_kv * D);
+    std::vector<const float*> qs(2 * per_kv);
+    std::vector<float*> outs(2 * per_kv);
     RoundedX xin(M, H), xatt(M, QN);
     auto norm_rows = [&](const float* weight) {
       for (int64_t m = 0; m < M; ++m) rms_norm(h.data() + m * H, weight, H, eps, x.data() + m * H);
@@ -1391,14 +1489,21 @@ at::Tensor decode_layers(const at::Tensor& hidden, const at::Tensor& cos_in, con
           rope(k.data() + i * KN + g * D, cos + i * D, sin + i * D, D, kg + (position + i) * D);
           std::memcpy(vg + (position + i) * D, v.data() + i * KN + g * D, D * sizeof(float));
         }
-        for (int64_t i = 0; i < M; ++i) {  // token i's query heads of this group, together
-          for (int64_t r = 0; r < per_kv; ++r) {
-            const int64_t hq = g * per_kv + r;
-            rope(q.data() + i * QN + hq * D, cos + i * D, sin + i * D, D, qh.data() + r * D);
-            qs[r] = qh.data() + r * D;
-            outs[r] = att.data() + i * QN + hq * D;
-          }
-          attend_group(qs.data(), per_kv, kg, vg, D, D, position + i + 1, D, scale, p.data(), outs.data());
+        for (int64_t i = 0; i < M;) {  // the query heads of this group of token i (and of token i + 1), together
+          const int64_t tokens = std::min<int64_t>(2, M - i);
+          for (int64_t j = 0; j < tokens; ++j)
+            for (int64_t r = 0; r < per_kv; ++r) {
+              const int64_t hq = g * per_kv + r, row = j * per_kv + r;
+              rope(q.data() + (i + j) * QN + hq * D, cos + (i + j) * D, sin + (i + j) * D, D, qh.data() + row * D);
+              qs[row] = qh.data() + row * D;
+              outs[row] = att.data() + (i + j) * QN + hq * D;
+            }
+          if (tokens == 2)
+            attend_group_two(qs.data(), qs.data() + per_kv, per_kv, kg, vg, D, D, position + i + 1, D, scale, p.data(),
+                             outs.data(), outs.data() + per_kv);
+          else
+            attend_group(qs.data(), per_kv, kg, vg, D, D, position + i + 1, D, scale, p.data(), outs.data());
+          i += tokens;
         }
       }
       barrier.wait();
