@@ -1021,6 +1021,20 @@ inline float softmax_row(float* p, int64_t T) {
   return 1.f / sum8(total);
 }
 
+// acc[r][j] += sum over u < T of p[r * room + u] * values[u][c + 8 j ..] for R queries (W vectors each, a
+// constant so the sums stay in registers): each value row read once for all R queries, the sums in u order
+template <int R, int W>
+inline void weigh_rows(const float* p, int64_t room, const float* vg, int64_t v_row, int64_t c, int64_t T,
+                       __m256 (*acc)[W]) {
+  for (int64_t u = 0; u < T; ++u) {
+    const float* row = vg + u * v_row + c;
+    for (int j = 0; j < W; ++j) {
+      const __m256 vj = _mm256_loadu_ps(row + 8 * j);
+      for (int r = 0; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * room + u]), vj, acc[r][j]);
+    }
+  }
+}
+
 // QT query heads of one token that read the same T key and value rows (row strides k_row, v_row): their
 // scores 4 keys at a time, each one's softmax, then the weighted sums of the value rows, 32 values at a
 // time (QT x 4 sums in registers), each value row read once for the QT queries. p: QT rows of T + 8 floats.
@@ -1046,13 +1060,7 @@ void attend_heads(const float* const* q, const float* kg, const float* vg, int64
     __m256 acc[QT][W];
     for (int r = 0; r < QT; ++r)
       for (int j = 0; j < W; ++j) acc[r][j] = _mm256_setzero_ps();
-    for (int64_t u = 0; u < T; ++u) {
-      const float* row = vg + u * v_row + c;
-      for (int j = 0; j < W; ++j) {
-        const __m256 vj = _mm256_loadu_ps(row + 8 * j);
-        for (int r = 0; r < QT; ++r) acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * room + u]), vj, acc[r][j]);
-      }
-    }
+    weigh_rows<QT, W>(p, room, vg, v_row, c, T, acc);
     for (int r = 0; r < QT; ++r)
       for (int j = 0; j < W; ++j) _mm256_storeu_ps(out[r] + c + 8 * j, _mm256_mul_ps(acc[r][j], _mm256_set1_ps(inv[r])));
   };
@@ -1141,18 +1149,8 @@ void attend_two(const float* const* qa, const float* const* qb, const float* kg,
     __m256 acc[R][W];
     for (int r = 0; r < R; ++r)
       for (int j = 0; j < W; ++j) acc[r][j] = _mm256_setzero_ps();
-    for (int64_t u = 0; u < T; ++u) {
-      const float* row = vg + u * v_row + c;
-      for (int j = 0; j < W; ++j) {
-        const __m256 vj = _mm256_loadu_ps(row + 8 * j);
-        for (int r = 0; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * room + u]), vj, acc[r][j]);
-      }
-    }
-    const float* last = vg + T * v_row + c;  // b's own last value row
-    for (int j = 0; j < W; ++j) {
-      const __m256 vj = _mm256_loadu_ps(last + 8 * j);
-      for (int r = QT; r < R; ++r) acc[r][j] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * room + T]), vj, acc[r][j]);
-    }
+    weigh_rows<R, W>(p, room, vg, v_row, c, T, acc);
+    weigh_rows<QT, W>(p + QT * room + T, room, vg + T * v_row, v_row, c, 1, acc + QT);  // b's own last value row
     for (int r = 0; r < R; ++r) {
       float* out = r < QT ? outa[r] : outb[r - QT];
       for (int j = 0; j < W; ++j) _mm256_storeu_ps(out + c + 8 * j, _mm256_mul_ps(acc[r][j], _mm256_set1_ps(inv[r])));
