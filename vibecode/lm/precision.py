@@ -38,8 +38,8 @@ ENV = "VIBECODE_PRECISION"
 # tiles, drafts ending at the code fence; the same sums): fast 33/40 again, the same 7 failed; a new
 # program 6.7-7.3 s vs 13.4 s, a change 5.9-6.0 s vs 13.0 s; kid ideas 40/40 ran, 36 matched.
 # Later again (x as one record per row and block, attention two tokens at a time, the same logits bit for
-# bit; one-word probes after a missed draft): fast a change 5.7-5.8 s (median of four; 5.9-6.2 s in the
-# slowest hours), a new program 6.6-8.5 s; kid ideas the same.
+# bit; one-word probes after a missed draft): fast a change 5.7-5.9 s (median of four; 6.2-6.6 s in slow
+# hours), a new program 6.6-8.5 s; kid ideas the same.
 AUTO_FAST = True
 
 
