@@ -1,5 +1,6 @@
-"""vibecode's greedy loop (with prompt lookup and a remembered prompt start) writes exactly what
-transformers' own greedy ``generate`` writes. REAL tiny model, quantized, in this process."""
+"""vibecode's greedy loop (with prompt lookup and a remembered prompt start), on vibecode.lm.lean's model,
+writes exactly what transformers' own greedy ``generate`` writes with transformers' model class. REAL tiny
+model, quantized, in this process."""
 
 from __future__ import annotations
 
@@ -16,18 +17,32 @@ pytestmark = pytest.mark.model
 PROGRAM = 'price = 2\ncups = int(input("How many cups? "))\nprint("That costs", cups * price, "dollars")\n'
 
 
-@pytest.fixture(scope="module")
-def tiny(tiny_backend, session_cache_dir):
-    from transformers import AutoTokenizer
-
+def _load(tiny_backend, session_cache_dir, lean: bool):
     from vibecode.lm import quantized
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("VIBECODE_CACHE", str(session_cache_dir))
-        folder = Path(tiny_backend.info()["folder"])
-        model = quantized.load_model(folder)
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    return model, tokenizer
+        return quantized.load_model(Path(tiny_backend.info()["folder"]), lean=lean)
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_backend, session_cache_dir):
+    """The app's model (vibecode.lm.lean's modules) and its tokenizer."""
+    from transformers import AutoTokenizer
+
+    from vibecode.lm import lean
+
+    model = _load(tiny_backend, session_cache_dir, lean=True)
+    assert isinstance(model, lean.CausalLM)
+    return model, AutoTokenizer.from_pretrained(Path(tiny_backend.info()["folder"]))
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_backend, session_cache_dir):
+    """The same weights in transformers' own model class, for its ``generate`` and forward."""
+    model = _load(tiny_backend, session_cache_dir, lean=False)
+    assert hasattr(model, "generate")
+    return model
 
 
 def _ids(tokenizer, messages) -> list[int]:
@@ -62,21 +77,21 @@ def _theirs(model, prompt, penalty=1.1, max_new=40):
 
 
 @pytest.mark.parametrize("penalty", [1.0, 1.1])
-def test_plain_greedy_matches_transformers(tiny, penalty):
+def test_plain_greedy_matches_transformers(tiny, reference, penalty):
     model, tokenizer = tiny
     prompt = _ids(tokenizer, prompts.make_messages("a lemonade stand where I pick the price"))
-    assert _ours(model, prompt, penalty=penalty) == _theirs(model, prompt, penalty)
+    assert _ours(model, prompt, penalty=penalty) == _theirs(reference, prompt, penalty)
 
 
-def test_prompt_lookup_keeps_the_text_and_saves_passes(tiny):
+def test_prompt_lookup_keeps_the_text_and_saves_passes(tiny, reference):
     model, tokenizer = tiny
     prompt = _ids(tokenizer, prompts.make_messages("make it also say thank you", current_program=PROGRAM))
     steps: list[int] = []
-    assert _ours(model, prompt, draft=Draft(tokens=10), steps=steps) == _theirs(model, prompt)
+    assert _ours(model, prompt, draft=Draft(tokens=10), steps=steps) == _theirs(reference, prompt)
     assert len(steps) < sum(steps)  # some passes brought more than one token
 
 
-def test_the_engines_growing_cache_writes_the_same_text_and_copies_cleanly(tiny, monkeypatch):
+def test_the_engines_growing_cache_writes_the_same_text_and_copies_cleanly(tiny, reference, monkeypatch):
     """vibecode.lm.kv: buffers that grow (here from 3 spare places, so they grow several times), cropped
     by prompt lookup, deep-copied by the prompt cache: the same text as transformers, and a copy that
     does not change when the original goes on."""
@@ -89,7 +104,7 @@ def test_the_engines_growing_cache_writes_the_same_text_and_copies_cleanly(tiny,
     prompt = _ids(tokenizer, prompts.make_messages("make it also say thank you", current_program=PROGRAM))
     cache = kv.new_cache(model.config)
     assert all(isinstance(layer, kv.GrowingLayer) for layer in cache.layers)
-    assert _ours(model, prompt, cache=cache, draft=Draft(tokens=10)) == _theirs(model, prompt)
+    assert _ours(model, prompt, cache=cache, draft=Draft(tokens=10)) == _theirs(reference, prompt)
     kept = copy.deepcopy(cache)
     length = kept.get_seq_length()
     keys = kept.layers[0].keys.clone()
@@ -106,7 +121,7 @@ def test_the_engines_growing_cache_writes_the_same_text_and_copies_cleanly(tiny,
     assert torch.equal(kept.layers[0].keys, keys[..., :-4, :])
 
 
-def test_a_remembered_prompt_start_keeps_the_text(tiny):
+def test_a_remembered_prompt_start_keeps_the_text(tiny, reference):
     from transformers import DynamicCache
 
     model, tokenizer = tiny
@@ -115,7 +130,7 @@ def test_a_remembered_prompt_start_keeps_the_text(tiny):
     start = len(prompt) // 2
     with torch.inference_mode():
         model(input_ids=torch.tensor([prompt[:start]]), past_key_values=cache, use_cache=True)
-    assert _ours(model, prompt, cache=cache, cached=start, draft=Draft(tokens=6)) == _theirs(model, prompt)
+    assert _ours(model, prompt, cache=cache, cached=start, draft=Draft(tokens=6)) == _theirs(reference, prompt)
 
 
 def test_draft_is_what_followed_the_same_words_before():
@@ -158,7 +173,7 @@ def test_penalty_matches_transformers_processor():
     assert torch.equal(penalize(logits, history, 1.3), expected)
 
 
-def test_the_lean_one_token_pass_gives_the_models_own_logits(tiny):
+def test_the_lean_one_token_pass_gives_the_models_own_logits(tiny, reference):
     """vibecode.lm.step.OneToken runs a token through the layers with far fewer torch calls than the model's
     forward: the very same logits (not just close), so greedy writes the same words."""
     from vibecode.lm import kv
@@ -170,14 +185,41 @@ def test_the_lean_one_token_pass_gives_the_models_own_logits(tiny):
     prompt = _ids(tokenizer, prompts.make_messages("a piggy bank that counts coins"))
     cache = kv.new_cache(model.config)
     with torch.inference_mode():
-        model(input_ids=torch.tensor([prompt]), past_key_values=cache, use_cache=True,
-              cache_position=torch.arange(len(prompt)), logits_to_keep=1)
-        theirs = model(input_ids=torch.tensor([[42]]), past_key_values=cache, use_cache=True,
-                       cache_position=torch.tensor([len(prompt)]), logits_to_keep=1).logits[0, -1]
+        reference(input_ids=torch.tensor([prompt]), past_key_values=cache, use_cache=True,
+                  cache_position=torch.arange(len(prompt)), logits_to_keep=1)
+        theirs = reference(input_ids=torch.tensor([[42]]), past_key_values=cache, use_cache=True,
+                           cache_position=torch.tensor([len(prompt)]), logits_to_keep=1).logits[0, -1]
         cache.crop(-1)
         ours = one(42, len(prompt), cache)
     assert torch.equal(ours, theirs) and cache.get_seq_length() == len(prompt) + 1
-    assert _ours(model, prompt, one_token=one, draft=Draft(tokens=6)) == _theirs(model, prompt)
+    assert _ours(model, prompt, one_token=one, draft=Draft(tokens=6)) == _theirs(reference, prompt)
+
+
+def test_the_lean_model_gives_transformers_logits_bit_for_bit(tiny, reference):
+    """vibecode.lm.lean (what the app runs, without importing transformers' model code) against
+    transformers' class with the same weights: a fresh prompt, the rest of a prompt whose start is in the
+    cache (its own mask), one more token, and a pass without a cache. The very same numbers."""
+    from vibecode.lm import kv
+
+    model, tokenizer = tiny
+    prompt = _ids(tokenizer, prompts.make_messages("make it count rainy days", current_program=PROGRAM))
+    results = []
+    with torch.inference_mode():
+        for m in (model, reference):
+            got = []
+            for start in (0, len(prompt) // 3):
+                cache = kv.new_cache(m.config)
+                if start:
+                    m(input_ids=torch.tensor([prompt[:start]]), past_key_values=cache, use_cache=True)
+                got.append(m(input_ids=torch.tensor([prompt[start:]]), past_key_values=cache, use_cache=True).logits)
+                got.append(m(input_ids=torch.tensor([[42]]), past_key_values=cache, use_cache=True,
+                             logits_to_keep=1).logits)
+            ids = torch.tensor([prompt[:20]])
+            got.append(m(input_ids=ids, attention_mask=torch.ones_like(ids), use_cache=False).logits)
+            results.append(got)
+    for ours, theirs in zip(*results):
+        assert ours.shape == theirs.shape and torch.equal(ours, theirs)
+    assert results[0][0].shape[1] == len(prompt) and results[0][1].shape[1] == 1
 
 
 def test_the_one_query_attention_kernel_matches_sdpa(tiny):

@@ -57,8 +57,9 @@ def quantized_folder(tiny_backend) -> str:
 
 
 def test_batched_answers_are_the_single_child_engines_answers(quantized_folder):
-    """In one process: the local engine's answers first, then the same asks through the batcher at once,
-    each joining a little after the one before (so answers join and leave between steps)."""
+    """In one process: the local engine's answers first (vibecode.lm.lean's model, as on a child's
+    computer), then the same asks through the batcher at once (transformers' class, as the class server
+    loads it), each joining a little after the one before (so answers join and leave between steps)."""
     from vibecode.lm.engine import LocalModel
     from vibecode.serve.batcher import LENGTH, STOP, Batcher
     from vibecode.serve.model_server import ModelServer
@@ -71,7 +72,9 @@ def test_batched_answers_are_the_single_child_engines_answers(quantized_folder):
         model.generate(_messages(idea), options, threading.Event(), lambda chunk, _tokens: pieces.append(chunk))
         alone.append("".join(pieces))
 
-    batcher = Batcher(model.model, model.tokenizer, model._eos_ids(), max_batch=8)
+    served = LocalModel(quantized_folder, lean=False)
+    served.load()
+    batcher = Batcher(served.model, served.tokenizer, served._eos_ids(), max_batch=8)
     batcher.start()
     server = ModelServer(batcher, "tiny")
     texts: list[list[str]] = [[] for _ in ASKS]

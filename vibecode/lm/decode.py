@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import torch
 
+from vibecode.lm.base import GenerateOptions
+
 
 @dataclass
 class Draft:
@@ -75,6 +77,44 @@ def answer_ends(vocab: dict[str, int], eos: set[int], code_end: bool) -> frozens
     return frozenset(fences | eos)
 
 
+@dataclass
+class Sampling:
+    """Words drawn instead of the likeliest (transformers' ``do_sample``, in its order): the scores divided by
+    ``temperature``, then only the ``top_k`` likeliest words, then the fewest whose chances add up to
+    ``top_p``; drawn with ``generator`` (an answer's own seed) or torch's global one. The local engine and
+    the class server's batcher both draw this way, so a seeded answer is the same text on either."""
+
+    temperature: float
+    top_p: float = 1.0
+    top_k: int = 50
+    generator: torch.Generator | None = None
+
+    @classmethod
+    def for_options(cls, options: GenerateOptions, generation_config=None) -> Sampling | None:
+        """None for greedy options; top-k as transformers takes it: the model's generation config, else 50."""
+        if not options.temperature or options.temperature <= 0:
+            return None
+        top_k = getattr(generation_config, "top_k", None)
+        generator = torch.Generator().manual_seed(int(options.seed)) if options.seed is not None else None
+        return cls(float(options.temperature), float(options.top_p), 50 if top_k is None else int(top_k), generator)
+
+    def __call__(self, scores: torch.Tensor) -> int:
+        probabilities = self.kept(scores).softmax(-1)[None]
+        return int(torch.multinomial(probabilities, 1, generator=self.generator)[0, 0])
+
+    def kept(self, scores: torch.Tensor) -> torch.Tensor:
+        """The scores the draw uses: divided by the temperature, -inf for every word left out."""
+        scores = scores / self.temperature
+        if 0 < self.top_k < scores.shape[-1]:
+            scores = scores.masked_fill(scores < torch.topk(scores, self.top_k).values[-1], -float("inf"))
+        if self.top_p < 1.0:
+            ordered, order = torch.sort(scores)
+            drop = ordered.softmax(-1).cumsum(-1) <= 1 - self.top_p
+            drop[-1:] = False  # the likeliest word always stays
+            scores = scores.masked_fill(drop.scatter(0, order, drop), -float("inf"))
+        return scores
+
+
 def penalize(logits: torch.Tensor, history: torch.Tensor, penalty: float) -> torch.Tensor:
     """transformers' repetition penalty: tokens already in ``history`` become less likely."""
     if penalty == 1.0:
@@ -96,8 +136,11 @@ def greedy(
     draft: Draft | None,
     on_tokens: Callable[[list[int]], bool],
     one_token: Callable | None = None,
+    sample: Sampling | None = None,
 ) -> list[int]:
     """Write up to ``max_new_tokens`` tokens after ``prompt``; ``cache`` already holds its first ``cached``.
+    Each word is the likeliest one, or drawn by ``sample`` (then without drafts: a drawn word rarely
+    matches a copy).
 
     ``on_tokens(new)`` hears the accepted tokens of each model pass, in order, and returns True to stop
     (cancel, a stop string, the end of the code block). Returns prompt + answer tokens whose keys and
@@ -124,12 +167,14 @@ def greedy(
     logits = forward(prompt[cached:], cached, last_only=True)[-1:]
     written = 0
     feed: list[int] = []
+    draft = None if sample is not None else draft
     size = draft.tokens if draft else 0
     while True:
         chosen: list[int] = []
         for j in range(logits.shape[0]):
             history = torch.cat([history, torch.tensor(feed[j : j + 1], dtype=torch.long)]) if j else history
-            token = int(penalize(logits[j], history, repetition_penalty).argmax())
+            scores = penalize(logits[j], history, repetition_penalty)
+            token = sample(scores) if sample is not None else int(scores.argmax())
             chosen.append(token)
             if j + 1 >= len(feed) or feed[j + 1] != token:
                 break  # the draft ends here, or the model wants another word than the draft

@@ -23,7 +23,7 @@ from vibecode import paths
 from vibecode.lm import cache, kv
 from vibecode.lm.base import ChatMessage, EngineError, GenerateOptions, GenerationStats
 from vibecode.lm.convert import ensure_cache, rss_mb
-from vibecode.lm.decode import Draft, answer_ends, greedy
+from vibecode.lm.decode import Draft, Sampling, answer_ends, greedy
 from vibecode.lm.progress import Progress
 from vibecode.lm.prompt_cache import PromptCache
 from vibecode.lm import precision
@@ -31,9 +31,7 @@ from vibecode.lm.sources import FLOAT32, QUANTIZED, cache_key, resolve_source
 from vibecode.lm.textstop import StopScanner
 
 import torch  # noqa: E402,I001  (after vibecode.lm.convert installed its progress hook)
-from transformers import StoppingCriteria, StoppingCriteriaList  # noqa: E402
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerFast  # noqa: E402
-from transformers.generation.streamers import BaseStreamer  # noqa: E402
 
 log = logging.getLogger("vibecode.lm.engine")
 __all__ = ["LocalModel", "cpu_count", "ensure_cache", "peak_rss_mb", "resolve_source", "rss_mb"]
@@ -50,9 +48,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class _Tracker(BaseStreamer):
-    """Receives each new token from ``generate``, turns the answer so far into text, and hands out only
-    the new part. Also decides when to stop (code block closed, stop string, cancel)."""
+class _Tracker:
+    """Receives each model pass's new tokens, turns the answer so far into text, and hands out only the new
+    part. Also decides when to stop (code block closed, stop string)."""
 
     def __init__(self, tokenizer, options: GenerateOptions, emit: Callable[[str, int], None], t0: float) -> None:
         self.tokenizer = tokenizer
@@ -62,17 +60,10 @@ class _Tracker(BaseStreamer):
         self.ids: list[int] = []
         self.start = options.answer_start  # already in the prompt; the answer's text begins with it
         self.sent = ""
-        self.saw_prompt = False
         self.stop = False
         self.first_token_at: float | None = None
         self.last_token_at: float | None = None
         self.steps = 0  # model passes; one pass can bring several tokens under prompt lookup
-
-    def put(self, value) -> None:
-        if not self.saw_prompt:
-            self.saw_prompt = True  # generate() first pushes the prompt itself
-            return
-        self.take(value.reshape(-1).tolist())
 
     def take(self, tokens: list[int]) -> bool:
         """One model pass's new tokens; returns True when the answer should stop here."""
@@ -107,20 +98,12 @@ class _Tracker(BaseStreamer):
             self.emit(chunk, len(self.ids))
 
 
-class _StopWhen(StoppingCriteria):
-    def __init__(self, tracker: _Tracker, cancel: threading.Event) -> None:
-        self.tracker, self.cancel = tracker, cancel
-
-    def __call__(self, input_ids, scores, **kwargs):
-        done = self.tracker.stop or self.cancel.is_set()
-        return torch.full((input_ids.shape[0],), done, dtype=torch.bool, device=input_ids.device)
-
-
 class LocalModel:
     """A loaded tokenizer + model, ready to answer chat messages."""
 
-    def __init__(self, spec: str | None) -> None:
+    def __init__(self, spec: str | None, lean: bool = True) -> None:
         self.spec = spec
+        self.lean = lean  # quantized forms: vibecode.lm.lean's modules (False: transformers' class)
         self.source = resolve_source(spec)
         self.name = self.source.name
         self.tokenizer = None
@@ -220,7 +203,7 @@ class LocalModel:
         self.tokenizer = load_tokenizer(target, local_only, ours=self.folder is not None)
         if local_only and quantized.is_quantized_folder(Path(target)):
             self.form = QUANTIZED  # also a quantized folder named directly
-            self.model = quantized.load_model(Path(target), int8_activations=self.int8_activations)
+            self.model = quantized.load_model(Path(target), int8_activations=self.int8_activations, lean=self.lean)
             if self.int8_activations:
                 self.form_reason += f", 8-bit activations ({torch.ops.vibecode.act8_isa()})"
         else:
@@ -273,31 +256,19 @@ class LocalModel:
         eos = self._eos_ids()
         max_new = max(1, int(options.max_new_tokens))
         penalty = float(options.repetition_penalty or 1.0)
-        if cancel.is_set():
-            pass
-        elif options.temperature and options.temperature > 0:
-            if options.seed is not None:
-                torch.manual_seed(int(options.seed))
-            with torch.inference_mode():
-                sequence = self.model.generate(
-                    **encoded, max_new_tokens=max_new, streamer=tracker,
-                    stopping_criteria=StoppingCriteriaList([_StopWhen(tracker, cancel)]),
-                    eos_token_id=eos, pad_token_id=eos[0] if eos else None, repetition_penalty=penalty,
-                    past_key_values=cache, do_sample=True, temperature=float(options.temperature),
-                    top_p=float(options.top_p),
-                )
-            self.prompt_cache.keep(cache, sequence[0])
-        else:
-            # Greedy (the same answer every time); with prompt lookup for changes, whose answers mostly
-            # repeat the old program: the model checks a copied draft in one pass, with the same text.
-            draft = None
-            if options.prompt_lookup and options.prompt_lookup > 0:
-                draft = Draft(tokens=int(options.prompt_lookup), ends=self._answer_ends(options.stop_at_code_end))
+        sample = Sampling.for_options(options, getattr(self.model, "generation_config", None))
+        # Prompt lookup for greedy changes, whose answers mostly repeat the old program: the model checks a
+        # copied draft in one pass, with the same text.
+        draft = None
+        if sample is None and options.prompt_lookup and options.prompt_lookup > 0:
+            draft = Draft(tokens=int(options.prompt_lookup), ends=self._answer_ends(options.stop_at_code_end))
+        if not cancel.is_set():
             with torch.inference_mode():
                 sequence = greedy(
                     self.model, encoded["input_ids"][0].tolist(), cache, cached_tokens, max_new_tokens=max_new,
                     eos=set(eos), repetition_penalty=penalty, draft=draft,
                     on_tokens=lambda tokens: tracker.take(tokens) or cancel.is_set(), one_token=self.one_token,
+                    sample=sample,
                 )
             tracker.end()
             self.prompt_cache.keep(cache, sequence)

@@ -3,8 +3,8 @@
 transformers can only run a GGUF model by turning every weight into float32: 6.7 GB for the 1.5B model,
 and on a 2-core CPU each new token then waits for 7 GB to stream through memory. Here every linear layer
 and the embedding keep the file's exact values in kernel form (``vibecode.lm.ggufq``) and are multiplied by
-``kernels/qlinear.cpp``, with float32 activations and sums; the rest of the model is the ordinary
-transformers code. Same numbers as the float32 model (only the order of additions differs), about a fifth
+``kernels/qlinear.cpp``, with float32 activations and sums; the rest of the model is ``vibecode.lm.lean``
+(transformers' own arithmetic, without importing its model classes) or transformers' class. Same numbers as the float32 model (only the order of additions differs), about a fifth
 of the memory, several times the speed.
 
 A quantized cache folder holds ``config.json``, the tokenizer, ``weights.safetensors`` (kernel-form
@@ -33,6 +33,7 @@ from torch import nn
 
 from vibecode.lm import ggufq
 from vibecode.lm import kernels as kernel_build
+from vibecode.lm import lean as lean_model
 
 log = logging.getLogger("vibecode.lm.quantized")
 
@@ -377,8 +378,11 @@ class _PackedBlocks:
             log.warning("could not keep the packed blocks in %s: %s", self.path, exc)
 
 
-def load_model(folder: Path, int8_activations: bool = False):
+def load_model(folder: Path, int8_activations: bool = False, lean: bool = True):
     """The model in ``folder`` (made by ``build_from_gguf``), ready to generate. Needs the kernels.
+
+    Models ``vibecode.lm.lean`` knows are built from its modules (no transformers model class to import:
+    ~2 s of every start); ``lean=False`` builds transformers' class instead (the tests compare the two).
 
     With ``int8_activations`` the layers that fit are packed for the int8 kernel while loading, one at a
     time, so memory peaks at the model's size plus one layer; K-quant layers then keep only their own
@@ -393,7 +397,7 @@ def load_model(folder: Path, int8_activations: bool = False):
     if layout.get("format") != FORMAT:
         raise ValueError(f"{folder}: unknown quantized format {layout.get('format')!r}")
     config = AutoConfig.from_pretrained(folder)
-    model = _meta_model(config)
+    model = lean_model.CausalLM(config) if lean and lean_model.supports(config) else _meta_model(config)
     act8 = bool(int8_activations)
     header, start = _safetensors_header(folder / WEIGHTS)
     modules = layout["modules"]

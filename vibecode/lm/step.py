@@ -29,12 +29,11 @@ import logging
 import torch
 import torch.nn.functional as F
 
-from vibecode.lm import kv
+from vibecode.lm import kv, lean
+from vibecode.lm.lean import rms_norm, rotate
 
 log = logging.getLogger("vibecode.lm.step")
 
-FAMILIES = ("qwen2", "llama")
-STATIC_ROPE = ("default", "linear", "llama3")  # inv_freq fixed at load (dynamic ones change with length)
 # The most tokens a fused pass reads at once: prompt-lookup drafts (up to 64) and a short rest of a prompt.
 # Its attention reads the keys once per token and head (no blocked matrix product like SDPA's), fine for
 # a few tokens; a long prompt goes through the model's own forward.
@@ -59,15 +58,7 @@ class OneToken:
     @classmethod
     def for_model(cls, model, decode_attention: bool = False) -> OneToken | None:
         config = getattr(model, "config", None)
-        base = getattr(model, "model", None)
-        if config is None or base is None or getattr(config, "model_type", None) not in FAMILIES:
-            return None
-        rope = (getattr(config, "rope_parameters", None) or {}).get("rope_type", "default")
-        if rope not in STATIC_ROPE or getattr(config, "hidden_act", None) != "silu":
-            return None
-        if any(kind != "full_attention" for kind in getattr(config, "layer_types", None) or []):
-            return None
-        if getattr(config, "use_sliding_window", False) or getattr(config, "pretraining_tp", 1) != 1:
+        if config is None or getattr(model, "model", None) is None or not lean.supports(config):
             return None
         return cls(model, decode_attention)
 
@@ -87,13 +78,11 @@ class OneToken:
             return None
         if last_only:
             hidden = hidden[-1:]
-        return self.head(_rms_norm(hidden, self.norm)).float()
+        return self.head(rms_norm(hidden, self.norm)).float()
 
     def _rope(self, position: int, count: int) -> tuple[torch.Tensor, torch.Tensor]:
         """transformers' RotaryEmbedding for ``count`` positions from ``position``: cos and sin [count, dim]."""
-        freqs = torch.arange(position, position + count, dtype=torch.float32)[:, None] * self.inv_freq
-        angles = torch.cat((freqs, freqs), dim=-1)
-        return angles.cos() * self.rope_scale, angles.sin() * self.rope_scale
+        return lean.rope_angles(self.inv_freq, self.rope_scale, position, count)
 
     def __call__(self, token: int, position: int, cache) -> torch.Tensor:
         fused = self.few([token], position, cache)
@@ -104,10 +93,10 @@ class OneToken:
         cos, sin = cos[None, None], sin[None, None]
         for index, layer in enumerate(self.layers):
             attention = layer.self_attn
-            x = _rms_norm(hidden, layer.input_layernorm)
+            x = rms_norm(hidden, layer.input_layernorm)
             dim = attention.head_dim
-            q = _rotate(attention.q_proj(x).view(1, 1, -1, dim).transpose(1, 2), cos, sin)
-            k = _rotate(attention.k_proj(x).view(1, 1, -1, dim).transpose(1, 2), cos, sin)
+            q = rotate(attention.q_proj(x).view(1, 1, -1, dim).transpose(1, 2), cos, sin)
+            k = rotate(attention.k_proj(x).view(1, 1, -1, dim).transpose(1, 2), cos, sin)
             v = attention.v_proj(x).view(1, 1, -1, dim).transpose(1, 2)
             keys, values = cache.update(k, v, index)
             if self.decode_attention:
@@ -116,10 +105,10 @@ class OneToken:
                 out = F.scaled_dot_product_attention(q, keys, values, scale=attention.scaling,
                                                      enable_gqa=keys.shape[1] != q.shape[1])
             hidden = hidden + attention.o_proj(out.transpose(1, 2).reshape(1, 1, -1))
-            x = _rms_norm(hidden, layer.post_attention_layernorm)
+            x = rms_norm(hidden, layer.post_attention_layernorm)
             mlp = layer.mlp
             hidden = hidden + mlp.down_proj(F.silu(mlp.gate_proj(x)) * mlp.up_proj(x))
-        return self.head(_rms_norm(hidden, self.norm))[0, -1].float()
+        return self.head(rms_norm(hidden, self.norm))[0, -1].float()
 
 
 class FusedLayers:
@@ -171,15 +160,3 @@ def _packed(part) -> bool:
     """A QuantLinear the int8 kernels read: K-quant blocks, or values packed with float scales."""
     return getattr(part, "kblocks", None) is not None or (getattr(part, "packed", False) and part.q is not None
                                                         and part.scale is not None)
-
-
-def _rms_norm(x: torch.Tensor, norm) -> torch.Tensor:
-    """transformers' LlamaRMSNorm / Qwen2RMSNorm, float32."""
-    variance = x.pow(2).mean(-1, keepdim=True)
-    return norm.weight * (x * torch.rsqrt(variance + norm.variance_epsilon))
-
-
-def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    """apply_rotary_pos_emb for one of q, k."""
-    half = x.shape[-1] // 2
-    return x * cos + torch.cat((-x[..., half:], x[..., :half]), dim=-1) * sin

@@ -9,8 +9,8 @@ One thread owns the model. Each turn of its loop it
    for the whole class) and gives each answer its next token.
 Answers join and leave between steps. Each answer keeps its own settings (greedy or sampled with its own
 temperature, top-p and seed, repetition penalty, stop strings, code-block end, token limit), chosen and
-applied exactly as ``LocalModel.generate`` does, so a greedy answer is the same text as on the child's own
-computer.
+applied exactly as ``LocalModel.generate`` does (``vibecode.lm.decode``'s penalty and sampling), so an
+answer (greedy, or sampled with a seed) is the same text as on the child's own computer.
 
 transformers' own continuous batching (``ContinuousBatchingManager``) does run on the CPU with our
 quantized model, but it drops the repetition penalty (not supported there) and shares one temperature
@@ -19,6 +19,7 @@ between all requests, so its answers would differ from the local engine's; hence
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import random
@@ -29,9 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
-from transformers import LogitsProcessorList
 
 from vibecode.lm.base import GenerateOptions
+from vibecode.lm.decode import Sampling, penalize
 from vibecode.lm.engine import _Tracker
 from vibecode.lm.prompt_cache import MIN_REUSE, common_prefix
 from vibecode.serve import ragged
@@ -55,24 +56,6 @@ class Event:
 Listener = Callable[[Event], None]  # called on the batch thread: must be quick and must not raise
 
 
-def _processors(model, prompt_ids: list[int], options: GenerateOptions, eos_ids: list[int]) -> LogitsProcessorList:
-    """The logits processors ``LocalModel.generate`` gets for these options, made by transformers' own code
-    from the same settings (so its defaults apply too: e.g. top-k 50 when sampling, or what a model
-    folder's generation_config.json asks for)."""
-    settings: dict = dict(max_new_tokens=max(1, int(options.max_new_tokens)), eos_token_id=list(eos_ids),
-                          pad_token_id=eos_ids[0] if eos_ids else None,
-                          repetition_penalty=float(options.repetition_penalty or 1.0))
-    if options.temperature and options.temperature > 0:
-        settings.update(do_sample=True, temperature=float(options.temperature), top_p=float(options.top_p))
-    else:
-        settings.update(do_sample=False, temperature=None, top_p=None, top_k=None)
-    config, _ = model._prepare_generation_config(None, **settings)
-    prompt = torch.tensor([prompt_ids], dtype=torch.long)
-    return model._get_logits_processor(generation_config=config, input_ids_seq_length=len(prompt_ids),
-                                       encoder_input_ids=prompt, device=prompt.device,
-                                       model_kwargs={"attention_mask": torch.ones_like(prompt)})
-
-
 @dataclass(eq=False)
 class Job:
     """One answer in the making."""
@@ -88,8 +71,7 @@ class Job:
     finish: str | None = None
     cache: ragged.SequenceCache | None = None  # the answer's own KV cache while it is in progress
     tracker: _Tracker | None = None  # turns tokens into text and applies the stop rules, as the local engine does
-    processors: LogitsProcessorList | None = None
-    generator: torch.Generator | None = None  # sampling only: the answer's own random numbers (its seed)
+    sample: Sampling | None = None  # sampled answers: how (with the answer's own random numbers), else greedy
     first_token_at: float | None = None
 
     def tell(self, event: Event) -> None:
@@ -97,10 +79,6 @@ class Job:
             self.listener(event)
         except Exception:  # noqa: BLE001 - a listener's trouble is not the class's trouble
             log.exception("listener failed")
-
-    @property
-    def sampling(self) -> bool:
-        return bool(self.options.temperature and self.options.temperature > 0)
 
     @property
     def done(self) -> bool:
@@ -221,11 +199,9 @@ class Batcher:
         job.cache = ragged.new_cache(self.model, len(job.prompt_ids) + max(1, int(job.options.max_new_tokens)))
         job.ids = list(job.prompt_ids)
         job.tracker = _Tracker(self.tokenizer, job.options, lambda chunk, _tokens: job.tell(Event(text=chunk)), job.created)
-        job.tracker.saw_prompt = True  # we hand the tracker answer tokens only
-        job.processors = _processors(self.model, job.prompt_ids, job.options, self.eos_ids)
-        if job.sampling:
-            seed = job.options.seed if job.options.seed is not None else random.getrandbits(63)
-            job.generator = torch.Generator().manual_seed(int(seed))
+        seed = job.options.seed if job.options.seed is not None else random.getrandbits(63)
+        job.sample = Sampling.for_options(dataclasses.replace(job.options, seed=seed),
+                                          getattr(self.model, "generation_config", None))
         try:
             shared = self._shared_start(job.prompt_ids)
             if shared:
@@ -269,12 +245,8 @@ class Batcher:
 
     def _take(self, job: Job, row: torch.Tensor) -> None:
         """Choose the answer's next token from its logits, pass on the new text, and see whether it ends."""
-        scores = job.processors(torch.tensor([job.ids], dtype=torch.long), row[None])
-        if job.sampling:
-            probs = torch.nn.functional.softmax(scores, dim=-1)
-            token = int(torch.multinomial(probs, num_samples=1, generator=job.generator)[0, 0])
-        else:
-            token = int(torch.argmax(scores, dim=-1)[0])
+        scores = penalize(row, torch.tensor(job.ids, dtype=torch.long), float(job.options.repetition_penalty or 1.0))
+        token = job.sample(scores) if job.sample is not None else int(scores.argmax())
         job.ids.append(token)
         job.generated += 1
         self._counts["tokens"] += 1
@@ -283,7 +255,7 @@ class Batcher:
         if token in self._eos_set:
             self._end(job, STOP)
             return
-        job.tracker.put(torch.tensor([token]))
+        job.tracker.take([token])
         if job.tracker.stop:
             self._end(job, STOP)
         elif job.generated >= max(1, int(job.options.max_new_tokens)):

@@ -212,7 +212,7 @@ def load_batcher(folder: str, max_batch: int, threads: int | None = None) -> tup
     """Load the model the way the app's own engine does, and put a Batcher on it."""
     from vibecode.lm.engine import LocalModel
 
-    model = LocalModel(folder)
+    model = LocalModel(folder, lean=False)  # transformers' class: the ragged step plugs into its attention
     if threads:
         model.threads = threads
     model.load()
