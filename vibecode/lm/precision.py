@@ -39,7 +39,9 @@ ENV = "VIBECODE_PRECISION"
 # program 6.7-7.3 s vs 13.4 s, a change 5.9-6.0 s vs 13.0 s; kid ideas 40/40 ran, 36 matched.
 # Later again (x as one record per row and block, attention two tokens at a time, the same logits bit for
 # bit; one-word probes after a missed draft): fast a change 5.7-5.9 s (median of four; 6.2-6.6 s in slow
-# hours), a new program 6.6-8.5 s; kid ideas the same.
+# hours), a new program 6.6-8.5 s; kid ideas the same. 2026-12-06 later (vibecode.lm.lean instead of
+# transformers' model class, bit for bit; the next weights asked for ahead in checking passes, the same
+# sums): a change 5.5-5.8 s, a new program 6.7-8.2 s, later starts 3.0-3.8 s; kid ideas 40/40 ran, 36 matched.
 AUTO_FAST = True
 
 
