@@ -205,8 +205,7 @@ class CausalLM(nn.Module):
         self.lm_head = _linear(config.hidden_size, config.vocab_size, False)
 
     def forward(self, input_ids: torch.Tensor, past_key_values=None, use_cache: bool = True,
-                logits_to_keep: int = 0, attention_mask: torch.Tensor | None = None, cache_position=None,
-                **_unused) -> Output:
+                logits_to_keep: int = 0, attention_mask: torch.Tensor | None = None, cache_position=None) -> Output:
         if attention_mask is not None and not bool(attention_mask.all()):
             raise ValueError("padded batches are not supported")  # one conversation at a time, never padded
         cache = past_key_values if use_cache else None
