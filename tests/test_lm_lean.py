@@ -50,7 +50,8 @@ def test_a_random_qwen2_gives_transformers_logits_bit_for_bit(qwen_pair):
             results.append((first, rest, one, whole))
     for ours, theirs in zip(*results):
         assert ours.shape == theirs.shape and torch.equal(ours, theirs)
-    assert not torch.equal(results[0][1][0, -1], results[0][3][0, -2])  # (the cases differ)
+    # the rest of a prompt after a cached start (masked path) gives what the whole prompt in one pass gives
+    assert torch.allclose(results[0][1][0, -1], results[0][3][0, -1], atol=1e-4)
 
 
 def test_models_it_does_not_know_are_left_to_transformers():
