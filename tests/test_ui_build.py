@@ -273,3 +273,34 @@ async def test_kill_and_reopen_keeps_the_project(tmp_path):
         assert reopened.editor.text == GREETING + "#x"
         assert len(again.services.store.checkpoints(project_id)) == 1
         assert "say hello" in chat_texts(reopened)[0]
+
+
+async def test_the_screen_looks_at_the_model_only_while_it_works(monkeypatch):
+    """FAKE model. While the model writes, the screen shows its progress DRAIN_SECONDS apart (each look
+    draws the screen: CPU the model needs on 2 cores); between answers it does not look at all."""
+    import asyncio
+
+    from vibecode.screens.model_jobs import DRAIN_SECONDS, ModelJobs
+
+    looks: list[float] = []
+    drain = ModelJobs.drain_events
+    monkeypatch.setattr(ModelJobs, "drain_events", lambda self: (looks.append(asyncio.get_running_loop().time()),
+                                                                  drain(self))[1])
+    slow = scripted([answer("Hi!", GREETING), answer("Now it says thank you.", THANKS)], delay=0.05, chunk_chars=2)
+    app = make_app(slow)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_from_home(pilot, "say hello")
+        await wait_model_idle(pilot)
+        await asyncio.sleep(0.3)
+        looks.clear()
+        await asyncio.sleep(1.0)
+        assert looks == [], "no looks between answers"
+        await type_idea(pilot, "make it also say thank you")
+        await wait_model_idle(pilot)
+        assert screen.editor.text == THANKS
+        gaps = sorted(b - a for a, b in zip(looks, looks[1:]))  # (the last look is the answer's end)
+        assert len(looks) >= 3 and gaps[len(gaps) // 2] > DRAIN_SECONDS * 0.75, "looks while it writes, not more often"
+        await asyncio.sleep(0.3)
+        looks.clear()
+        await asyncio.sleep(1.0)
+        assert looks == [], "and none after it"

@@ -107,3 +107,69 @@ async def test_a_flood_lays_out_only_the_lines_that_stay_on_screen():
         assert "lots of lines went by too fast" in "\n".join(lines[:3])
         assert lines[-2:] == ["4999", "last words"]
         assert lines[-3] == "4998"
+
+
+async def test_the_run_panel_ticks_only_while_it_has_output_to_write(monkeypatch):
+    """Its 20-a-second flush timer sleeps while the panel is idle (the model writes changes then, on the same
+    2 cores) and wakes for new output, which still reaches the log."""
+    import asyncio
+
+    from vibecode.widgets.run_panel import OutputLog, RunPanel
+
+    ticks: list[int] = []
+    flush = RunPanel.flush
+    monkeypatch.setattr(RunPanel, "flush", lambda self: (ticks.append(1), flush(self))[1])
+    app = PanelApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        panel = app.query_one(RunPanel)
+        await asyncio.sleep(0.5)
+        assert len(ticks) <= 1, "no ticks while there is nothing to write"
+        panel.feed("hello\n")
+        await pilot.pause(0.3)
+        assert app.query_one(OutputLog).lines[0] == "hello", "new output wakes the timer"
+        woke = len(ticks)
+        await asyncio.sleep(0.5)
+        assert len(ticks) <= woke + 1, "asleep again once the output is written"
+        panel.feed("again\n")
+        await pilot.pause(0.3)
+        assert app.query_one(OutputLog).lines[1] == "again"
+
+
+class ChatApp(App):
+    def compose(self) -> ComposeResult:
+        from vibecode.widgets.chat import ChatPanel
+
+        yield ChatPanel()
+
+
+async def test_the_progress_line_is_laid_out_again_only_when_its_length_changes(monkeypatch):
+    """The progress line changes with every look at the model (the spinner, the count); a new layout of the
+    whole screen each time took CPU from the model. Same length: repainted only; the spinner still turns;
+    the same answer text again: not even repainted."""
+    from textual.widgets import Static
+
+    from vibecode.widgets.chat import SPINNER, ChatPanel
+
+    updates: list[tuple[str, bool]] = []
+    update = Static.update
+    monkeypatch.setattr(Static, "update", lambda self, content="", *, layout=True: (
+        updates.append((self.id or "", layout)), update(self, content, layout=layout))[1])
+    app = ChatApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        chat = app.query_one(ChatPanel)
+        chat.start_stream("Writing your program...")
+        updates.clear()
+        for _ in range(5):
+            chat.show_progress(12, "Writing")
+        progress = [layout for who, layout in updates if who == "progress"]
+        assert len(progress) == 5 and not any(progress), "the spinner turns without a new layout"
+        shown = str(app.query_one("#progress", Static).render())
+        assert shown[0] in SPINNER and "12 words so far" in shown
+        chat.show_progress(123, "Writing")
+        assert updates[-1] == ("progress", True), "a longer line may wrap: laid out again"
+        updates.clear()
+        chat.stream_text("Writing the code...")
+        chat.stream_text("Writing the code...")
+        chat.stream_text("Writing the code...")
+        assert len([1 for who, _ in updates if who != "progress"]) == 1, "the same text is not drawn again"
+        await pilot.pause()

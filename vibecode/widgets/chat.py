@@ -26,6 +26,8 @@ class Bubble(Static):
         self.set_text(text)
 
     def set_text(self, text: str | Content) -> None:
+        if hasattr(self, "text") and isinstance(text, str) and text == self.text:
+            return  # unchanged (the streamed answer's "Writing the code..." at every look): no new layout
         self.text = str(text)
         self.update(text if isinstance(text, Content) else Content(text))
 
@@ -37,7 +39,7 @@ class ChatPanel(Vertical):
         super().__init__(**kwargs)
         self._live: Bubble | None = None
         self._spin = 0
-        self._timer = None
+        self._progress_line = ""
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="messages")
@@ -68,33 +70,36 @@ class ChatPanel(Vertical):
         self._spin = 0
         progress = self.query_one("#progress", Static)
         progress.display = True
-        self._timer = self.set_interval(0.1, self._tick)
         self.show_progress(0, "Thinking")
 
     def stream_text(self, text: str) -> None:
         """Replace the live bubble's text (the last few lines of what the model wrote)."""
         if self._live is not None:
             lines = text.rstrip().splitlines()
-            self._live.set_text("\n".join(lines[-8:]) if lines else "...")
-            self.messages.scroll_end(animate=False)
+            shown = "\n".join(lines[-8:]) if lines else "..."
+            if shown != self._live.text:
+                self._live.set_text(shown)
+                self.messages.scroll_end(animate=False)
 
     def show_progress(self, words: int | None, what: str) -> None:
         """The line under the chat: what is going on, and how many words the model wrote so far
-        (``None``: no count, e.g. while the model is still getting ready)."""
-        self._progress_state = (words, what)
+        (``None``: no count, e.g. while the model is still getting ready). Each call moves the spinner: the
+        screen calls it at every look at the model's progress (model_jobs.DRAIN_SECONDS), so the screen is
+        drawn once per look rather than again for a spinner of its own."""
         spinner = SPINNER[self._spin % len(SPINNER)]
-        count = "" if words is None else f" {words} {'word' if words == 1 else 'words'} so far"
-        self.query_one("#progress", Static).update(f"{spinner} {what}...{count}  (Ctrl+T to stop)")
-
-    def _tick(self) -> None:
         self._spin += 1
-        self.show_progress(*getattr(self, "_progress_state", (0, "Thinking")))
+        count = "" if words is None else f" {words} {'word' if words == 1 else 'words'} so far"
+        line = f"{spinner} {what}...{count}  (Ctrl+T to stop)"
+        if line == self._progress_line:
+            return
+        # Only a line of another length can wrap differently (the spinner's characters are all one cell wide),
+        # so only that needs a new layout of the whole screen (CPU the model needs: model_jobs.DRAIN_SECONDS)
+        resized = len(line) != len(self._progress_line)
+        self._progress_line = line
+        self.query_one("#progress", Static).update(line, layout=resized)
 
     def end_stream(self, final_text: str | Content | None) -> None:
         """Put the final answer in the live bubble (or drop it) and hide the progress line."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
         self.query_one("#progress").display = False
         if self._live is not None:
             if final_text is None:

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.geometry import Size
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Log, Static
 
 FLUSH_SECONDS = 0.05
@@ -61,6 +62,7 @@ class RunPanel(Vertical):
         self._pending: list[str] = []
         self._pending_chars = 0
         self._skipped_chars = 0
+        self._flush_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield OutputLog(id="output", max_lines=MAX_LINES, auto_scroll=True)
@@ -75,7 +77,9 @@ class RunPanel(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#ask").display = False
-        self.set_interval(FLUSH_SECONDS, self.flush)
+        # paused while there is nothing to write: a timer ticking 20 times a second for nothing takes CPU from
+        # the model, which writes changes while the panel is idle
+        self._flush_timer = self.set_interval(FLUSH_SECONDS, self.flush, pause=True)
 
     # -- output -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -90,6 +94,8 @@ class RunPanel(Vertical):
 
     def feed(self, text: str) -> None:
         """Queue program output; it is written on the next tick."""
+        if not self._pending and self._flush_timer is not None:
+            self._flush_timer.resume()
         self._pending.append(text)
         self._pending_chars += len(text)
         while self._pending_chars > MAX_WRITE_CHARS * 4 and len(self._pending) > 1:
@@ -100,6 +106,8 @@ class RunPanel(Vertical):
     def flush(self) -> None:
         """Write queued output to the screen (called by the timer, and at the end of a run)."""
         if not self._pending:
+            if self._flush_timer is not None:
+                self._flush_timer.pause()
             return
         text = "".join(self._pending)
         self._pending.clear()

@@ -29,4 +29,4 @@ class ModelMeter(Static):
         parts.append(f"read {_n(read)} · wrote {_n(wrote)} {'word' if wrote == 1 else 'words'}")
         if speed:
             parts.append(f"{speed:.1f} words/s")
-        self.update(" · ".join(parts))
+        self.update(" · ".join(parts), layout=False)  # one line high (app.tcss): no new layout while it counts
