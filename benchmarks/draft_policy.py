@@ -37,7 +37,7 @@ def record(precision: str) -> dict:
     os.environ["VIBECODE_PRECISION"] = precision
     import torch
 
-    from vibecode.commands.bench_speed import CHANGES, NEW_PROGRAMS, _pet_shop
+    from vibecode.commands.bench_speed import CHANGES, NEW_PROGRAMS, pet_shop
     from vibecode.lm import ChatMessage, GenerateOptions
     from vibecode.lm.decode import Draft, greedy
     from vibecode.lm.engine import LocalModel, _Tracker
@@ -59,7 +59,7 @@ def record(precision: str) -> dict:
         engine.prompt_cache.keep(cache, sequence)
         return prompt, tracker.ids
 
-    changes = [(ask, _pet_shop()) for ask in CHANGES]
+    changes = [(ask, pet_shop()) for ask in CHANGES]
     for idea, ask in zip(NEW_PROGRAMS, ASKS):
         chunks: list[str] = []
         engine.generate(prompts.make_messages(idea), GenerateOptions(max_new_tokens=500), threading.Event(),

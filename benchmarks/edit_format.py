@@ -164,7 +164,7 @@ def main() -> int:
 
     import torch
 
-    from vibecode.commands.bench_speed import _pet_shop
+    from vibecode.commands.bench_speed import pet_shop
     from vibecode.lm import ChatMessage, GenerateOptions
     from vibecode.lm.decode import greedy
     from vibecode.make import extract, prompts
@@ -175,7 +175,7 @@ def main() -> int:
     engine.load()
     system = ChatMessage("system", prompts.system_prompt(None, allow_files=False))
     engine.prefill([system])
-    program = _pet_shop()
+    program = pet_shop()
     results: list[Result] = []
 
     def edit_messages(ask: str) -> list[ChatMessage]:

@@ -32,3 +32,16 @@ def test_bench_ui_prints_every_figure(tmp_path):
     assert fake["capped_flood_verdict"] == "TOO_MUCH_OUTPUT"  # the sandbox's cap ends a real flood
     assert fake["flood_running_at_stop"] and fake["flood_verdict"] == "STOPPED" and fake["stop_ms"] > 0
     assert "real" not in figures
+
+
+@pytest.mark.model
+async def test_bench_ui_times_a_change_in_the_app(tiny_backend):
+    """REAL tiny model. Figure 4 (a change to bench speed's pet shop made in the app): the time from Enter,
+    the model's own part of it and the app's CPU meanwhile."""
+    from vibecode.commands.bench_ui import measure_app
+
+    figures = await measure_app(tiny_backend, flood=False, max_new_tokens=32, changes=1)
+    walls, models, cpus = figures["change_seconds"], figures["change_model_seconds"], figures["change_app_cpu_seconds"]
+    assert len(walls) == len(models) == len(cpus) == 1
+    assert all(0 < model <= wall + 0.05 for model, wall in zip(models, walls)), (models, walls)
+    assert all(0 <= cpu < 60 for cpu in cpus)

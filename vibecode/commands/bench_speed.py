@@ -90,7 +90,8 @@ class ConfigResult:
     error: str = ""
 
 
-def _pet_shop() -> str:
+def pet_shop() -> str:
+    """The 38-line program the change requests change (also `vibecode bench ui`'s change in the app)."""
     return (Path(__file__).parent / "bench_data" / "pet_shop.py.txt").read_text(encoding="utf-8")
 
 
@@ -131,7 +132,7 @@ def _run_config(name: str, args, problems) -> ConfigResult:
             answer = _ask(backend, "new", idea, messages, options)
             result.answers.append(answer)
             _print_answer(name, answer)
-        program = _pet_shop()
+        program = pet_shop()
         change_options = copying(options)  # as the pipeline does
         if lookup is not None:
             change_options = dataclasses.replace(change_options, prompt_lookup=lookup)

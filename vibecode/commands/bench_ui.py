@@ -13,6 +13,12 @@ Prints these figures (targets from the design, on 2 cores):
    to end it. The sandbox's output cap ends a real flood after 200 KB (well under a second); for a
    sustained 3 s flood the cap is raised for this measurement only, and the time a real flood runs
    before the cap stops it is printed too.
+4. with the REAL model: ``vibecode bench speed``'s change requests to its 38-line program, made in the app
+   (the program read ahead while the child types, as the app does): seconds from Enter to the changed
+   program on screen, the model's own answer time (what ``bench speed`` counts, without the app), and the
+   app's CPU meanwhile. On 2 cores every bit of drawing the app does is taken from the model: drawing what
+   the model wrote 10 times a second (and a new layout of the whole screen each time) made a change 5.3 s
+   in ``bench speed`` and 7.2-8.6 s in the app.
 
 Projects go to a throw-away folder (``VIBECODE_HOME``); the model cache is the usual one, so a model
 that is already converted is not converted again. ``benchmarks/ui_bench.py`` runs the same code.
@@ -52,7 +58,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     help="only the FAKE scripted model (quick; no real model is loaded)")
     ui.add_argument("--runs", type=int, default=3, help="launches to time for the first frame (default 3)")
     ui.add_argument("--tokens", type=int, default=200,
-                    help="most tokens the real model may write for the program (default 200)")
+                    help="most tokens the real model may write for the program (default 200; with --changes "
+                         "the app's own limit)")
+    ui.add_argument("--changes", type=int, default=4,
+                    help="change requests to make with the real model (bench speed's, default 4; 0: none)")
     ui.add_argument("--json", metavar="OUT", help="also write the figures to this JSON file")
     ui.set_defaults(func=run_ui)
 
@@ -136,16 +145,18 @@ def fake_backend() -> Any:
     return ScriptedBackend([answer], delay=0.01, chunk_chars=2)
 
 
-async def measure_app(backend: Any, *, flood: bool, max_new_tokens: int) -> dict:
-    """One app session: the model gets ready, writes a program; then (``flood``) a program floods output.
+async def measure_app(backend: Any, *, flood: bool, max_new_tokens: int, changes: int = 0) -> dict:
+    """One app session: the model gets ready, writes a program; then (``flood``) a program floods output;
+    then the first ``changes`` of bench speed's change requests are made to its pet shop.
 
     The backend is handed to the app unprepared, so the app gets it ready the way it does for a child
     (a worker thread, after the first frame) and the meter sees that too."""
     from vibecode.app import VibecodeApp
 
     meter = StallMeter()
-    app = VibecodeApp(backend=backend, warm_up=True,
-                      maker_options={"max_attempts": 1, "max_new_tokens": max_new_tokens})
+    # changes keep the app's own answer length (a whole 38-line program is ~330 tokens)
+    options = {"max_attempts": 1} | ({} if changes else {"max_new_tokens": max_new_tokens})
+    app = VibecodeApp(backend=backend, warm_up=True, maker_options=options)
     result: dict = {}
     async with app.run_test(size=(120, 36)) as pilot:
         app.set_interval(TICK, meter.tick)
@@ -174,7 +185,38 @@ async def measure_app(backend: Any, *, flood: bool, max_new_tokens: int) -> dict
         result["meter"] = str(screen.query_one("#meter").content)
         if flood:
             result.update(await _flood(pilot, screen, meter))
+        if changes:
+            result.update(await _changes(pilot, screen, backend, changes))
     return result
+
+
+async def _changes(pilot: Any, screen: Any, backend: Any, count: int) -> dict:
+    """Change requests to bench speed's pet shop through the app. Waits with asyncio.sleep, not Pilot's
+    pause (which makes every widget process its messages 20 times a second: CPU the app would not use)."""
+    from vibecode.commands.bench_speed import CHANGES, pet_shop
+    from vibecode.screens.model_jobs import READ_AHEAD_PAUSE
+
+    app = screen.app
+    walls, models, cpus = [], [], []
+    for ask in CHANGES[:count]:
+        screen.set_program(pet_shop())
+        screen.save_edit()
+        box = screen.query_one("#idea")
+        box.focus()
+        box.value = ask  # the child types: after a pause the app reads the program ahead
+        await asyncio.sleep(READ_AHEAD_PAUSE + 0.3)
+        while any(w.group == "read-ahead" and not w.is_finished for w in app.workers):
+            await asyncio.sleep(0.05)
+        cpu, started = time.process_time(), time.perf_counter()
+        await pilot.press("enter")
+        while screen.job is not None:
+            await asyncio.sleep(0.02)
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+        stats = getattr(backend, "last_stats", None)
+        models.append(stats.seconds if stats else 0.0)
+    return {"change_seconds": [round(t, 2) for t in walls], "change_model_seconds": [round(t, 2) for t in models],
+            "change_app_cpu_seconds": [round(t, 2) for t in cpus]}
 
 
 async def _flood(pilot: Any, screen: Any, meter: StallMeter) -> dict:
@@ -291,7 +333,8 @@ def run_ui(args: argparse.Namespace) -> int:
 
             backend = open_backend(spec)
             try:
-                real = asyncio.run(measure_app(backend, flood=False, max_new_tokens=args.tokens))
+                real = asyncio.run(measure_app(backend, flood=False, max_new_tokens=args.tokens,
+                                               changes=max(0, args.changes)))
                 try:
                     real["info"] = {k: v for k, v in (backend.info() or {}).items()
                                     if k in ("name", "location", "precision", "precision_reason", "threads")}
@@ -304,6 +347,12 @@ def run_ui(args: argparse.Namespace) -> int:
             label = f"the REAL {info.get('name', spec)} ({info.get('location', '?')}, {info.get('precision', '?')})"
             _print_model(real, label)
             print(f"   meter: {real['meter']}", flush=True)
+            if real.get("change_seconds"):
+                print(f"4. a change to bench speed's 38-line program, in the app (median of {len(real['change_seconds'])}): "
+                      f"{statistics.median(real['change_seconds']):.1f} s from Enter to the new program on screen; "
+                      f"the model's answer {statistics.median(real['change_model_seconds']):.1f} s; the app's CPU "
+                      f"meanwhile {statistics.median(real['change_app_cpu_seconds']):.2f} s  "
+                      f"[{', '.join(f'{t:.1f}' for t in real['change_seconds'])}]", flush=True)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     figures["load_after"] = os.getloadavg()
