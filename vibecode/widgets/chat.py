@@ -23,13 +23,17 @@ class Bubble(Static):
         super().__init__(classes=f"bubble -{role}")
         self.role = role
         self.border_title = WHO.get(role, "") or None
+        self.text = ""
         self.set_text(text)
 
-    def set_text(self, text: str | Content) -> None:
-        if hasattr(self, "text") and isinstance(text, str) and text == self.text:
-            return  # unchanged (the streamed answer's "Writing the code..." at every look): no new layout
+    def set_text(self, text: str | Content) -> bool:
+        """Show ``text``; False when it is the text already shown (the streamed answer's "Writing the
+        code..." at every look at the model): then nothing is drawn or laid out again."""
+        if isinstance(text, str) and text == self.text:
+            return False
         self.text = str(text)
         self.update(text if isinstance(text, Content) else Content(text))
+        return True
 
 
 class ChatPanel(Vertical):
@@ -76,9 +80,7 @@ class ChatPanel(Vertical):
         """Replace the live bubble's text (the last few lines of what the model wrote)."""
         if self._live is not None:
             lines = text.rstrip().splitlines()
-            shown = "\n".join(lines[-8:]) if lines else "..."
-            if shown != self._live.text:
-                self._live.set_text(shown)
+            if self._live.set_text("\n".join(lines[-8:]) if lines else "..."):
                 self.messages.scroll_end(animate=False)
 
     def show_progress(self, words: int | None, what: str) -> None:
