@@ -430,6 +430,38 @@ def test_fused_layers_read_several_tokens_as_they_read_them_one_by_one(packed_qw
     assert cache.get_seq_length() == start + 7
 
 
+def test_a_fused_pass_gives_the_same_logits_and_cache_whatever_the_number_of_threads(packed_qwen):
+    """The threads take pieces of each step's work as they come free (rows of each matrix, one key/value
+    head's tokens a few at a time): every piece is done once, by whoever takes it, so one thread, two,
+    or more threads than cores give the same logits and cache rows, bit for bit."""
+    import copy
+
+    import torch
+
+    from vibecode.lm.step import OneToken
+
+    one = OneToken.for_model(packed_qwen, decode_attention=True)
+    start = 11
+    cache = _fill(packed_qwen, start)
+    draft = [(7 * i + 3) % 300 for i in range(21)]  # more tokens than an attention piece has (8), not a multiple
+    threads = torch.get_num_threads()
+    results = []
+    try:
+        for count in (1, 2, 3, 5):
+            torch.set_num_threads(count)
+            mine = copy.deepcopy(cache)
+            with torch.inference_mode():
+                results.append((one.few(draft, start, mine), mine))
+    finally:
+        torch.set_num_threads(threads)
+    logits, first = results[0]
+    assert logits.shape == (21, 300) and first.get_seq_length() == start + 21
+    for other_logits, other in results[1:]:
+        assert torch.equal(other_logits, logits)
+        for ours, theirs in zip(first.layers, other.layers):
+            assert torch.equal(ours.keys, theirs.keys) and torch.equal(ours.values, theirs.values)
+
+
 def test_fused_layers_grow_the_cache_and_leave_other_caches_to_the_layer_by_layer_pass(packed_qwen):
     import torch
     from transformers import DynamicCache
