@@ -139,6 +139,10 @@ def test_draft_is_what_followed_the_same_words_before():
     # a draft ends after a token that ends the answer (its closing code fence, eos): nothing after it counts
     assert Draft(tokens=5, ngram=2, ends=frozenset({9})).find([5, 6, 7, 8, 9, 1, 2, 6, 7]) == [8, 9]
     assert Draft(tokens=5, ngram=2, ends=frozenset({9})).find([5, 6, 9, 1, 2, 6]) == [9]
+    # new text drafts only after two matching words: one repeated word is a poor guess of what follows
+    assert Draft(tokens=3, shortest=2).find([5, 6, 7, 8, 9, 1, 6]) == []
+    assert Draft(tokens=3, shortest=2).find([5, 6, 7, 8, 9, 1, 5, 6]) == [7, 8, 9]
+    assert Draft(tokens=3).find([5, 6, 7, 8, 9, 1, 6]) == [7, 8, 9]
 
 
 def test_answer_ends_are_eos_and_code_fences_when_the_answer_stops_at_its_code_end():

@@ -38,7 +38,7 @@ def _run(backend, messages, options):
 
 @pytest.mark.model
 def test_prompt_lookup_gives_the_same_change_in_fewer_passes(tiny_backend):
-    plain = GenerateOptions(max_new_tokens=40)  # greedy, repetition penalty 1.1, stop at the code end
+    plain = GenerateOptions(max_new_tokens=40, prompt_lookup=0)  # greedy, penalty 1.1, stop at the code end
     lookup = dataclasses.replace(plain, prompt_lookup=10)
     off_text, off = _run(tiny_backend, CHANGE, plain)
     on_text, on = _run(tiny_backend, CHANGE, lookup)
@@ -60,6 +60,22 @@ def test_prompt_lookup_gives_the_same_change_in_fewer_passes(tiny_backend):
     cut_text, cut = _run(tiny_backend, CHANGE, dataclasses.replace(lookup, stop=[marker]))
     assert cut_text == off_text[: off_text.find(marker)]
     assert cut.completion_tokens < on.completion_tokens
+
+
+@pytest.mark.model
+def test_a_new_program_drafts_from_repeated_words_with_the_same_text(tiny_backend):
+    """REAL tiny model. A new program's answer has no program to copy, but it repeats words of its prompt's
+    example and of itself: with the default options (drafts after two matching words) it is the same text
+    as without drafts, in fewer passes."""
+    messages = prompts.make_messages("a times table quiz")
+    off = GenerateOptions(max_new_tokens=150, prompt_lookup=0)
+    off_text, off_stats = _run(tiny_backend, messages, off)
+    on_text, on_stats = _run(tiny_backend, messages, GenerateOptions(max_new_tokens=150))
+    print(f"\ntiny, new program: off {off_stats.decode_steps} passes, on {on_stats.decode_steps} passes "
+          f"for {on_stats.completion_tokens} tokens")
+    assert on_text == off_text and on_stats.completion_tokens == off_stats.completion_tokens
+    assert off_stats.decode_steps == off_stats.completion_tokens
+    assert on_stats.decode_steps < on_stats.completion_tokens, "no drafted token was accepted"
 
 
 @pytest.mark.model
@@ -116,8 +132,9 @@ def test_prompt_lookup_travels_through_the_worker_protocol(monkeypatch):
     done = worker.channel.events[-1]
     assert done["event"] == "done" and done["stats"]["decode_steps"] == 2
     assert GenerationStats.from_dict(done["stats"]).decode_steps == 2
-    # an older client that does not know the option: lookup stays off
-    assert GenerateOptions.from_dict({"max_new_tokens": 5}).prompt_lookup == 0
+    # an older client that does not know the options: the defaults (drafts never change a greedy answer)
+    older = GenerateOptions.from_dict({"max_new_tokens": 5})
+    assert (older.prompt_lookup, older.prompt_lookup_words) == (GenerateOptions().prompt_lookup, 2)
     backend.close()
 
 

@@ -119,7 +119,8 @@ def test_change_keeps_the_old_program_and_shows_it_to_the_model():
 
 def test_answers_that_copy_a_program_have_no_repetition_penalty_and_draft_from_it():
     """The penalty counts the prompt's tokens too, so with it the real 1.5B described the program instead of
-    sending it back changed. A change and a fix: no penalty, prompt lookup. A new program keeps the penalty."""
+    sending it back changed. A change and a fix: no penalty, drafts after a single matching word. A new
+    program keeps the penalty, and drafts only after two matching words."""
     old = "name = input('Name? ')\nprint('Hello', name)\n"
     bye = f"{F}python\n{old}print('Bye', name)\n{F}"
     backend = fake(GOOD, bye, bye)
@@ -128,9 +129,9 @@ def test_answers_that_copy_a_program_have_no_repetition_penalty_and_draft_from_i
     maker.make(MakeRequest(idea="make it also say bye", current_program=old))
     maker.repair(old, run_program(old, []))
     new, change, fix = backend.options
-    assert new.repetition_penalty > 1.0 and new.prompt_lookup == 0
+    assert new.repetition_penalty > 1.0 and new.prompt_lookup > 0 and new.prompt_lookup_words == 2
     for copy in (change, fix):
-        assert copy.repetition_penalty == 1.0 and copy.prompt_lookup > 0
+        assert copy.repetition_penalty == 1.0 and copy.prompt_lookup > 0 and copy.prompt_lookup_words == 1
 
 
 def test_a_change_continues_the_conversation_that_made_the_program():

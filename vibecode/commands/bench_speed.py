@@ -1,14 +1,14 @@
 """``vibecode bench speed``: every way of running the local model, side by side, on the same prompts.
 
-For each configuration (float32 transformers, vibecode's quantized kernels, prompt-lookup draft sizes for
-change requests) it starts a fresh model worker and prints: load seconds, peak memory, seconds per new
-kid program (the pipeline's real prompt) and per change request to a 38-line program (and whether the
-change was made), counted from Enter with the start of the prompt read while the child typed, as the app
-does (the example the idea picks, the child's program; ``--no-read-ahead``: only the system prompt), decode tokens/s (median of the per-answer
-figures) and wall tokens/s, whether each answer is the same text as the first configuration's, and
-HumanEval pass@1 on a fixed subset (``--humaneval N``, the first N problems) as the check that a faster
-configuration is not a dumber one. The kid-idea pass rates for the chosen configuration come from
-``vibecode bench ideas``.
+For each configuration (float32 transformers, vibecode's quantized kernels, prompt-lookup draft sizes) it
+starts a fresh model worker and prints: load seconds, peak memory, seconds per new kid program (the
+pipeline's real prompt) and per change request to a 38-line program (and whether the change was made),
+counted from Enter with the start of the prompt read while the child typed, as the app does (the example
+the idea picks, the child's program; ``--no-read-ahead``: only the system prompt), decode tokens/s (median
+of the per-answer figures) and wall tokens/s, whether each answer is the same text as the first
+configuration's, and HumanEval pass@1 on a fixed subset (``--humaneval N``, the first N problems) as the
+check that a faster configuration is not a dumber one. The kid-idea pass rates for the chosen
+configuration come from ``vibecode bench ideas``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ CHANGES = [
 ]
 CHANGE_CHECKS = dict(zip(CHANGES, ["thank", '"dog bone": 5', '"hamster wheel": 6', "money = 30"]))
 
-CONFIGS = {  # environment, prompt-lookup draft length (None: the pipeline's, maker.PROMPT_LOOKUP)
+CONFIGS = {  # environment, prompt-lookup draft length (None: the pipeline's, GenerateOptions.prompt_lookup)
     "float32": ({"VIBECODE_PRECISION": "float32"}, None),
     "quantized": ({"VIBECODE_PRECISION": "quantized"}, None),
     "fast": ({"VIBECODE_PRECISION": "fast"}, None),
@@ -126,6 +126,8 @@ def _run_config(name: str, args, problems) -> ConfigResult:
                 backend.prefill(prompts.before_idea(messages))
 
         options = GenerateOptions(max_new_tokens=700)
+        if lookup is not None:
+            options = dataclasses.replace(options, prompt_lookup=lookup)
         for idea in NEW_PROGRAMS[: args.programs]:
             messages = prompts.make_messages(idea)
             read_ahead(messages)
@@ -134,8 +136,6 @@ def _run_config(name: str, args, problems) -> ConfigResult:
             _print_answer(name, answer)
         program = pet_shop()
         change_options = copying(options)  # as the pipeline does
-        if lookup is not None:
-            change_options = dataclasses.replace(change_options, prompt_lookup=lookup)
         for change in CHANGES[: args.changes]:
             check = CHANGE_CHECKS[change]
             messages = prompts.make_messages(change, current_program=program)

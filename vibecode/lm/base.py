@@ -42,10 +42,17 @@ class GenerateOptions:
     # into a syntax error; 1.1 is the Qwen2.5-Coder instruct models' own generation setting.
     repetition_penalty: float = 1.1
     top_p: float = 0.9  # only used when sampling
-    # Prompt-lookup decoding (local engine, greedy only): draft up to this many tokens by copying what
-    # followed the same words in the prompt, and let the model check them in one pass. 0 = off. A change
-    # request's answer mostly repeats the old program, so it runs about 2x faster with the same text.
-    prompt_lookup: int = 0
+    # Prompt-lookup decoding (local engine, greedy only): draft this many tokens by copying what followed
+    # the same words earlier in the prompt or the answer, and let the model check them in one pass: the same
+    # text in fewer passes. 0 = off. The first draft's length; drafts the model takes whole grow
+    # (decode.Draft, where the replayed measurements are). A change request's answer mostly repeats the old
+    # program (about 2x faster); a new program repeats lines of the prompt's example and of itself (16 kid
+    # ideas, 1.5B fast on 2 cores, alternating with and without: 229 -> 180 s, every answer the same text).
+    prompt_lookup: int = 3
+    # The fewest last words that must match earlier text before what followed it is a draft: 1 for an answer
+    # that repeats a program from the prompt (any match points into it), 2 for new text, where drafts after
+    # one matching word were taken too rarely to pay for their checking (benchmarks/draft_policy.py).
+    prompt_lookup_words: int = 2
     # The answer starts with this text (the local engine reads it as the first words of the answer and
     # goes on from there; the answer's text includes it). "```python\n" makes a change request's answer
     # a program: without it the 1.5B sometimes described the program instead (bench speed, fast).

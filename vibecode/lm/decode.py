@@ -44,6 +44,7 @@ class Draft:
     most: int = 64
     growth: float = 1.5
     missed: int | None = 1  # the next draft's length after one whose first token was wrong (None: tokens)
+    shortest: int = 1  # the fewest last words a match needs (``ngram`` is the most tried)
     ends: frozenset[int] = frozenset()  # a draft stops after these (the end of the answer: its code fence, eos)
 
     def next_size(self, size: int, taken_whole: bool, taken: int | None = None) -> int:
@@ -59,7 +60,7 @@ class Draft:
         longest match of up to ``ngram`` words; the latest is the old program's line being copied more
         often than the first, which can be the system prompt)."""
         length = len(ids)
-        for size in range(min(self.ngram, length - 1), 0, -1):
+        for size in range(min(self.ngram, length - 1), self.shortest - 1, -1):
             tail = ids[-size:]
             for start in range(length - size - 1, -1, -1):
                 if ids[start : start + size] == tail:

@@ -257,11 +257,12 @@ class LocalModel:
         max_new = max(1, int(options.max_new_tokens))
         penalty = float(options.repetition_penalty or 1.0)
         sample = Sampling.for_options(options, getattr(self.model, "generation_config", None))
-        # Prompt lookup for greedy changes, whose answers mostly repeat the old program: the model checks a
-        # copied draft in one pass, with the same text.
+        # Prompt lookup for greedy answers (a change repeats the old program, a new one its example's lines):
+        # the model checks a copied draft in one pass, with the same text.
         draft = None
         if sample is None and options.prompt_lookup and options.prompt_lookup > 0:
-            draft = Draft(tokens=int(options.prompt_lookup), ends=self._answer_ends(options.stop_at_code_end))
+            draft = Draft(tokens=int(options.prompt_lookup), shortest=max(1, int(options.prompt_lookup_words)),
+                          ends=self._answer_ends(options.stop_at_code_end))
         if not cancel.is_set():
             with torch.inference_mode():
                 sequence = greedy(
