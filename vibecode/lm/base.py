@@ -47,11 +47,11 @@ class GenerateOptions:
     # text in fewer passes. 0 = off. The first draft's length; drafts the model takes whole grow
     # (decode.Draft, where the replayed measurements are). A change request's answer mostly repeats the old
     # program (about 2x faster); a new program repeats lines of the prompt's example and of itself (16 kid
-    # ideas, 1.5B fast on 2 cores, alternating with and without: 229 -> 180 s, every answer the same text).
+    # ideas each twice, 1.5B fast on 2 cores, alternating with and without: 229 -> 180 s, the same texts).
     prompt_lookup: int = 3
     # The fewest last words that must match earlier text before what followed it is a draft: 1 for an answer
     # that repeats a program from the prompt (any match points into it), 2 for new text, where drafts after
-    # one matching word were taken too rarely to pay for their checking (benchmarks/draft_policy.py).
+    # one matching word were taken less often (benchmarks/draft_policy.py: 16 new programs 2 % slower).
     prompt_lookup_words: int = 2
     # The answer starts with this text (the local engine reads it as the first words of the answer and
     # goes on from there; the answer's text includes it). "```python\n" makes a change request's answer
