@@ -23,7 +23,6 @@ import json
 import os
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -45,6 +44,7 @@ def record(precision: str) -> dict:
     from vibecode.lm.engine import LocalModel, _Tracker
     from vibecode.make import extract, prompts
     from vibecode.make.maker import copying
+    from vibecode.safety.evaluate import BENCH_IDEAS
 
     engine = LocalModel(None)
     engine.load()
@@ -71,7 +71,7 @@ def record(precision: str) -> dict:
         return ids
 
     traces: list[dict] = []
-    shared = Path(__file__).resolve().parents[2] / "shared" / "bench" / "kid_ideas.jsonl"
+    shared = BENCH_IDEAS  # beside the repository
     kid_ideas = [json.loads(line)["idea"] for line in shared.read_text().splitlines()[:10]] if shared.exists() else []
     changes = [(ask, pet_shop()) for ask in CHANGES]
     for i, idea in enumerate(NEW_PROGRAMS + kid_ideas):

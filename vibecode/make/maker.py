@@ -480,7 +480,7 @@ def _attempt_words(number: int, kind: str) -> str:
 
 def copying(options: GenerateOptions) -> GenerateOptions:
     """Options for an answer that mostly repeats a program from the prompt (a change, a fix): it starts as
-    a program (CODE_START)."""
+    a program (CODE_START) and drafts from a single matching word (COPY_LOOKUP_WORDS)."""
     return dataclasses.replace(options, prompt_lookup_words=COPY_LOOKUP_WORDS, repetition_penalty=COPY_PENALTY,
                                answer_start=CODE_START)
 
