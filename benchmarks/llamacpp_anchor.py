@@ -77,7 +77,9 @@ def run_vibecode(model: str, precision: str, messages, tokens: int) -> dict:
     try:
         backend.prepare()
         backend.complete(messages[:1] + [messages[-1]], GenerateOptions(max_new_tokens=8))  # warm
-        backend.complete(messages, GenerateOptions(max_new_tokens=tokens, stop_at_code_end=False))
+        # one word a pass, as llama.cpp decodes here: the engines' own speed (the app's prompt-lookup drafts
+        # would add the words a pass takes from a copy)
+        backend.complete(messages, GenerateOptions(max_new_tokens=tokens, stop_at_code_end=False, prompt_lookup=0))
         stats = backend.last_stats
         info = backend.info()
         return {"tok_s": stats.tokens_per_second, "ttft": stats.first_token_seconds, "tokens": stats.completion_tokens,
