@@ -426,8 +426,41 @@ def test_fused_layers_read_several_tokens_as_they_read_them_one_by_one(packed_qw
     # other float rounding (attention, norms) moves a few activations across an int8 rounding step: ~3e-3 here
     assert (together - want).abs().max() / want.abs().max() < 1e-2
     with torch.inference_mode():
-        assert one.few(list(range(70)), start + 7, cache) is None  # a long prompt: the model's own forward
+        assert one.few(list(range(70)), start + 7, cache) is None  # more than a pass takes: decode.read splits it
     assert cache.get_seq_length() == start + 7
+
+
+@pytest.mark.parametrize("split", [[150], [100, 50], [37, 112, 1], [1] * 9 + [141]])
+def test_a_prompt_read_in_any_pieces_gives_the_same_keys_values_and_logits(packed_qwen, split):
+    """The app reads a prompt ahead at each pause in typing and the rest after Enter, so a prompt reaches the
+    model in pieces that depend on the child's pauses. decode.read puts each piece through the fused pass
+    (in passes of up to FEW tokens): the same cache and last logits, bit for bit, as the prompt read at
+    once, so the answer never depends on where the child paused. (Pieces read by the model's own forward,
+    as prompts longer than FEW were, round other last bits: here the first piece of [100, 50].)"""
+    import copy
+
+    import torch
+
+    from vibecode.lm.decode import read
+    from vibecode.lm.step import OneToken
+
+    model = packed_qwen
+    one = OneToken.for_model(model, decode_attention=True)
+    start = 20  # the system prompt the app reads at warm-up
+    base = _fill(model, start)
+    prompt = [(7 * i + 3) % 300 for i in range(150)]
+    whole, pieces = copy.deepcopy(base), copy.deepcopy(base)
+    with torch.inference_mode():
+        want = read(model, one, whole, prompt, start, last_only=True)
+        at = 0
+        for size in split:
+            got = read(model, one, pieces, prompt[at : at + size], start + at, last_only=True)
+            at += size
+    assert at == len(prompt) and want.shape == got.shape == (1, 300)
+    assert torch.equal(got, want)
+    for layer in (0, 2):
+        assert torch.equal(pieces.layers[layer].keys, whole.layers[layer].keys)
+        assert torch.equal(pieces.layers[layer].values, whole.layers[layer].values)
 
 
 def test_a_fused_pass_gives_the_same_logits_and_cache_whatever_the_number_of_threads(packed_qwen):

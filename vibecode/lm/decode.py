@@ -125,6 +125,38 @@ def penalize(logits: torch.Tensor, history: torch.Tensor, penalty: float) -> tor
     return logits.scatter(0, history, score)
 
 
+def read(model, one_token: Callable | None, cache, tokens: list[int], start: int,
+         last_only: bool = False) -> torch.Tensor:
+    """Put ``tokens`` (from position ``start``) into ``cache``; returns the logits after each of them
+    ([tokens, vocab], float32), or only after the last with ``last_only``.
+
+    With the fused pass (``OneToken.few``) a long prompt is read in pieces of up to ``FEW`` tokens: a row's
+    sums do not depend on the rows read with it, so the keys, values and the answer are the same however a
+    prompt was split between reading ahead and Enter (read by the model's own forward instead, a new
+    program's text changed with where the child paused: other float rounding). A piece the fused pass does
+    not take (an empty cache: its buffers are made by a first write), and every pass of a model without it,
+    is the model's own forward."""
+    from vibecode.lm.step import FEW
+
+    if len(tokens) == 1 and one_token is not None:
+        return one_token(tokens[0], start, cache)[None]
+    fused = getattr(one_token, "fused", None) is not None
+    size = FEW if fused else len(tokens)
+    pieces: list[torch.Tensor] = []
+    for at in range(0, len(tokens), size):
+        piece = tokens[at : at + size]
+        last_piece = at + size >= len(tokens)
+        logits = one_token.few(piece, start + at, cache, last_only, logits=last_piece or not last_only) if fused else None
+        if logits is None:
+            out = model(input_ids=torch.tensor([piece], dtype=torch.long), past_key_values=cache,
+                        cache_position=torch.arange(start + at, start + at + len(piece)), use_cache=True,
+                        logits_to_keep=1 if last_only else len(piece))
+            logits = out.logits[0].float()
+        if last_piece or not last_only:
+            pieces.append(logits)
+    return pieces[0] if len(pieces) == 1 else torch.cat(pieces)
+
+
 def greedy(
     model,
     prompt: list[int],
@@ -151,18 +183,7 @@ def greedy(
     history = torch.tensor(prompt, dtype=torch.long)
 
     def forward(tokens: list[int], start: int, last_only: bool = False) -> torch.Tensor:
-        if one_token is not None:
-            if len(tokens) == 1:
-                return one_token(tokens[0], start, cache)[None]
-            few = getattr(one_token, "few", None)  # OneToken's fused pass for several tokens
-            fused = few(tokens, start, cache, last_only) if few is not None else None
-            if fused is not None:
-                return fused
-        ids = torch.tensor([tokens], dtype=torch.long)
-        positions = torch.arange(start, start + len(tokens))
-        out = model(input_ids=ids, past_key_values=cache, cache_position=positions, use_cache=True,
-                    logits_to_keep=1 if last_only else len(tokens))
-        return out.logits[0].float()
+        return read(model, one_token, cache, tokens, start, last_only)
 
     # read the part of the prompt the cache does not hold; its last position gives the first new token
     logits = forward(prompt[cached:], cached, last_only=True)[-1:]

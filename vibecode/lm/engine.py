@@ -23,7 +23,7 @@ from vibecode import paths
 from vibecode.lm import cache, kv
 from vibecode.lm.base import ChatMessage, EngineError, GenerateOptions, GenerationStats
 from vibecode.lm.convert import ensure_cache, rss_mb
-from vibecode.lm.decode import Draft, Sampling, answer_ends, greedy
+from vibecode.lm.decode import Draft, Sampling, answer_ends, greedy, read
 from vibecode.lm.progress import Progress
 from vibecode.lm.prompt_cache import PromptCache
 from vibecode.lm import precision
@@ -307,9 +307,8 @@ class LocalModel:
         if self.prompt_cache.remembered(ids[0].tolist()) >= ids.shape[1]:
             return 0  # already remembered (read ahead while the child types: often the same start again)
         cache, cached = self.prompt_cache.start(ids[0].tolist() + [-1], self._new_cache)
-        with torch.inference_mode():
-            self.model(input_ids=ids[:, cached:], past_key_values=cache, use_cache=True,
-                       cache_position=torch.arange(cached, ids.shape[1]), logits_to_keep=1)
+        with torch.inference_mode():  # as an answer reads its prompt (the same keys and values)
+            read(self.model, self.one_token, cache, ids[0, cached:].tolist(), cached, last_only=True)
         self.prompt_cache.keep(cache, ids[0])
         return int(ids.shape[1]) - cached
 
