@@ -197,7 +197,7 @@ async def _changes(pilot: Any, screen: Any, backend: Any, count: int) -> dict:
     from vibecode.screens.model_jobs import READ_AHEAD_PAUSE
 
     app = screen.app
-    walls, models, cpus = [], [], []
+    walls, models, cpus, answers = [], [], [], []
     for ask in CHANGES[:count]:
         screen.set_program(pet_shop())
         screen.save_edit()
@@ -215,8 +215,9 @@ async def _changes(pilot: Any, screen: Any, backend: Any, count: int) -> dict:
         cpus.append(time.process_time() - cpu)
         stats = getattr(backend, "last_stats", None)
         models.append(stats.seconds if stats else 0.0)
+        answers.append(stats.to_dict() if stats else {})
     return {"change_seconds": [round(t, 2) for t in walls], "change_model_seconds": [round(t, 2) for t in models],
-            "change_app_cpu_seconds": [round(t, 2) for t in cpus]}
+            "change_app_cpu_seconds": [round(t, 2) for t in cpus], "change_answers": answers}
 
 
 async def _flood(pilot: Any, screen: Any, meter: StallMeter) -> dict:
@@ -353,6 +354,11 @@ def run_ui(args: argparse.Namespace) -> int:
                       f"the model's answer {statistics.median(real['change_model_seconds']):.1f} s; the app's CPU "
                       f"meanwhile {statistics.median(real['change_app_cpu_seconds']):.2f} s  "
                       f"[{', '.join(f'{t:.1f}' for t in real['change_seconds'])}]", flush=True)
+                for answer in real.get("change_answers", []):
+                    if answer:  # as bench speed prints them, to compare the app's answers with the engine's
+                        print(f"   prompt {answer['prompt_tokens']} ({answer['cached_prompt_tokens']} remembered), "
+                              f"first word {answer['first_token_seconds']:.1f} s, {answer['completion_tokens']} "
+                              f"tokens in {answer['decode_steps']} passes, {answer['seconds']:.1f} s", flush=True)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     figures["load_after"] = os.getloadavg()
