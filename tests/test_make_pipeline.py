@@ -157,6 +157,36 @@ def test_a_change_continues_the_conversation_that_made_the_program():
     assert len(fresh) < len(continued) and "my own line" in fresh[-1].content  # the child's edit is what it sees
 
 
+@pytest.mark.parametrize("idea, location, words_read", [
+    ("a lemonade stand where I pick the price", "local", True),
+    ("make it also count rainy days", "local", True),
+    ("a lemonade stand where I pick the price", "server", False),  # unsent words never leave the computer
+    ("hack into the school website", "local", False),  # refused: not read at all
+    ("my phone number is 555-123-4567, put it on my poster", "local", False),  # waits for the child's Enter
+    ("", "local", False),
+])
+def test_reading_ahead_reads_the_childs_words_only_on_this_computer_and_only_ones_make_would_send(
+        idea, location, words_read):
+    """FAKE model (it records what it is given to read ahead). The read-ahead prompt is make's own prompt
+    when the words may be read (so after Enter only the chat template's last tokens are left), else only
+    what comes before the words."""
+    from vibecode.lm.base import LOCATION_LOCAL, LOCATION_SERVER
+    from vibecode.make import prompts
+
+    backend = fake(GOOD)
+    backend.location = LOCATION_LOCAL if location == "local" else LOCATION_SERVER
+    maker = Maker(backend)
+    program = "coins = 20\nprint('You have', coins, 'coins')\n" if idea.startswith("make it") else None
+    request = MakeRequest(idea=idea, current_program=program)
+    maker.read_ahead(request)
+    [ahead], [tentative] = backend.prefills, backend.tentative_prefills
+    full = maker._messages(request)
+    assert tentative == words_read
+    assert ahead == (full if words_read else prompts.before_idea(full))
+    if idea:
+        assert (idea in ahead[-1].content) == words_read
+
+
 def test_change_that_forgets_the_old_program_is_retried():
     old = "name = input('Name? ')\nprint('Hello', name)\nage = input('Age? ')\nprint('Age', age)\n"
     forgot = f"{F}python\nprint('Bye')\n{F}"

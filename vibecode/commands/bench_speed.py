@@ -3,8 +3,9 @@
 For each configuration (float32 transformers, vibecode's quantized kernels, prompt-lookup draft sizes) it
 starts a fresh model worker and prints: load seconds, peak memory, seconds per new kid program (the
 pipeline's real prompt) and per change request to a 38-line program (and whether the change was made),
-counted from Enter with the start of the prompt read while the child typed, as the app does (the example
-the idea picks, the child's program; ``--no-read-ahead``: only the system prompt), decode tokens/s (median
+counted from Enter with the prompt read while the child typed, as the app does at a pause in typing (the
+example the idea picks, the child's program and the child's words; ``--words-unread``: not the words, as
+when Enter comes at once after the last key; ``--no-read-ahead``: only the system prompt), decode tokens/s (median
 of the per-answer figures) and wall tokens/s, whether each answer is the same text as the first
 configuration's, and HumanEval pass@1 on a fixed subset (``--humaneval N``, the first N problems) as the
 check that a faster configuration is not a dumber one. The kid-idea pass rates for the chosen
@@ -56,6 +57,9 @@ def register(sub: argparse._SubParsersAction, common) -> None:
                         help=f"comma-separated, from: {', '.join(CONFIGS)} (default: quantized,float32)")
     parser.add_argument("--programs", type=int, default=len(NEW_PROGRAMS), help="how many new kid programs")
     parser.add_argument("--changes", type=int, default=len(CHANGES), help="how many change requests")
+    parser.add_argument("--words-unread", action="store_true",
+                        help="read each prompt ahead without the child's words (as if Enter came at once after the "
+                             "last key)")
     parser.add_argument("--no-read-ahead", action="store_true",
                         help="read only the system prompt ahead, not each prompt's start (as if typed instantly)")
     parser.add_argument("--humaneval", type=int, default=40, metavar="N",
@@ -121,9 +125,13 @@ def _run_config(name: str, args, problems) -> ConfigResult:
         result.precision = str(backend.info().get("precision", ""))
         backend.prefill([ChatMessage("system", prompts.system_prompt(None, allow_files=False))])  # as the app does
 
-        def read_ahead(messages) -> None:  # as the app does while the child types the idea
-            if not args.no_read_ahead:
+        def read_ahead(messages) -> None:  # as the app does at a pause while the child types (Maker.read_ahead)
+            if args.no_read_ahead:
+                return
+            if args.words_unread:
                 backend.prefill(prompts.before_idea(messages))
+            else:
+                backend.prefill(messages, tentative=True)
 
         options = GenerateOptions(max_new_tokens=700)
         if lookup is not None:
@@ -205,7 +213,9 @@ def run_speed(args: argparse.Namespace) -> int:
               f"{_median([a.seconds for a in new]):6.1f} {_median([a.seconds for a in changes]):8.1f} "
               f"{_median([a.tokens_per_second for a in new]):6.1f} {wall:5.1f} {same:>4}/{len(r.answers):<4} "
               f"{sum(a.ok for a in changes):>3}/{len(changes):<3} {he:>10}{'  ' + r.error if r.error else ''}")
-    ahead = "only the system prompt read ahead" if args.no_read_ahead else "the prompt's start read while the child typed"
+    ahead = ("only the system prompt read ahead" if args.no_read_ahead else
+             "the prompt's start read while the child typed, not the words" if args.words_unread else
+             "the prompt and the words read at a pause in typing")
     print(f"new s / change s: median seconds per answer from Enter ({ahead}); tok/s: median decode speed;")
     print("wall: tokens / whole answer time;")
     print("same text: answers identical to the first configuration's; changes: the asked-for change is in the program.")

@@ -148,9 +148,10 @@ class Backend:
         """The whole answer at once (convenience for scripts and benchmarks)."""
         return "".join(self.stream(messages, options))
 
-    def prefill(self, messages: list[ChatMessage]) -> None:
+    def prefill(self, messages: list[ChatMessage], tentative: bool = False) -> None:
         """Read the start of a conversation ahead of time (the pipeline's system prompt, at warm-up), so an
-        answer that starts the same way begins sooner. Only a local model remembers; others ignore it."""
+        answer that starts the same way begins sooner. Only a local model remembers; others ignore it.
+        ``tentative``: it ends with words the child may still change (the model keeps one such start)."""
 
     def cancel(self) -> None:
         """Thread-safe: make the running ``stream()`` end soon."""

@@ -298,9 +298,10 @@ class LocalModel:
     def _new_cache(self):
         return kv.new_cache(self.model.config)
 
-    def prefill(self, messages: list[ChatMessage]) -> int:
+    def prefill(self, messages: list[ChatMessage], tentative: bool = False) -> int:
         """Read the start of a conversation now (e.g. the pipeline's system prompt while the child is still
-        typing), so an answer that starts the same way begins sooner. Returns the tokens read."""
+        typing), so an answer that starts the same way begins sooner. Returns the tokens read.
+        ``tentative``: it holds words the child may still change (PromptCache.keep)."""
         assert self.model is not None and self.tokenizer is not None
         self._answer_ends(True)  # (once, 0.1 s) here rather than when the child has pressed Enter
         ids = self._encode(messages, add_generation_prompt=False)["input_ids"]
@@ -309,7 +310,7 @@ class LocalModel:
         cache, cached = self.prompt_cache.start(ids[0].tolist() + [-1], self._new_cache)
         with torch.inference_mode():  # as an answer reads its prompt (the same keys and values)
             read(self.model, self.one_token, cache, ids[0, cached:].tolist(), cached, last_only=True)
-        self.prompt_cache.keep(cache, ids[0])
+        self.prompt_cache.keep(cache, ids[0], tentative=tentative)
         return int(ids.shape[1]) - cached
 
     def info(self) -> dict:

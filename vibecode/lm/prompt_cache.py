@@ -26,6 +26,7 @@ class _Entry:
     ids: list[int]  # the tokens whose keys and values are in ``cache``
     cache: object  # a transformers Cache
     used: int = 0  # when it was last used (a counter), for evicting the oldest
+    tentative: bool = False  # read ahead with words the child may still change (see keep)
 
 
 @dataclass
@@ -58,16 +59,22 @@ class PromptCache:
             cache.crop(-extra)
         return cache, best_len
 
-    def keep(self, cache, sequence: torch.Tensor | list[int]) -> None:
-        """Remember a cache after an answer; ``sequence`` is the prompt and answer tokens."""
+    def keep(self, cache, sequence: torch.Tensor | list[int], *, tentative: bool = False) -> None:
+        """Remember a cache after an answer; ``sequence`` is the prompt and answer tokens.
+
+        ``tentative``: a prompt read ahead with the child's words while they may still change them. Each
+        pause in typing reads the words so far, and those prompts are not the start of one another (each
+        ends its message), so one tentative entry replaces the one before: pauses never push the chat's
+        remembered answers out of the slots."""
         ids = sequence.tolist() if isinstance(sequence, torch.Tensor) else list(sequence)
         length = cache.get_seq_length()
         if length < MIN_REUSE or length > self.max_tokens:
             return
         ids = ids[:length]
-        self.entries = [e for e in self.entries if e.ids != ids[: len(e.ids)]]  # a longer version replaces it
+        # a longer version replaces an entry (the answer to a prompt read ahead replaces that prompt)
+        self.entries = [e for e in self.entries if e.ids != ids[: len(e.ids)] and not (tentative and e.tentative)]
         self._clock += 1
-        self.entries.append(_Entry(ids, cache, self._clock))
+        self.entries.append(_Entry(ids, cache, self._clock, tentative))
         while len(self.entries) > self.slots:
             self.entries.remove(min(self.entries, key=lambda e: e.used))
 

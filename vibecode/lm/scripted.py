@@ -50,6 +50,7 @@ class ScriptedBackend(Backend):
         self.delay = max(0.0, delay)
         self.calls: list[list[ChatMessage]] = []  # what was asked, for tests to inspect
         self.prefills: list[list[ChatMessage]] = []  # what it was given to read ahead (nothing to remember)
+        self.tentative_prefills: list[bool] = []  # ... and whether with words the child may still change
         self.options: list[GenerateOptions] = []  # and how
         self._cancel_event = threading.Event()
         self._next = 0
@@ -70,8 +71,9 @@ class ScriptedBackend(Backend):
         if on_progress is not None:
             on_progress("Ready!", 1.0)
 
-    def prefill(self, messages: list[ChatMessage]) -> None:
+    def prefill(self, messages: list[ChatMessage], tentative: bool = False) -> None:
         self.prefills.append(list(messages))
+        self.tentative_prefills.append(tentative)
 
     def _stream(self, messages: list[ChatMessage], options: GenerateOptions) -> Iterator[str]:
         self._cancel_event.clear()

@@ -8,7 +8,8 @@ Requests (client -> worker)::
 
     {"op": "load", "model": "tiny" | "qwen-1.5b" | folder | HF id | null, "full_check": false}
     {"op": "generate", "id": 7, "messages": [{"role": ..., "content": ...}], "options": {...}}
-    {"op": "prefill", "id": 8, "messages": [...]}   # read a conversation's start now; answered by "done"
+    {"op": "prefill", "id": 8, "messages": [...], "tentative": false}   # read a conversation's start now
+                                # (tentative: with words the child may still change); answered by "done"
     {"op": "cancel"}            # handled at once by the reader thread: the running generation stops
     {"op": "stats"}
     {"op": "shutdown"}
@@ -167,7 +168,7 @@ class Worker:
         if self.model is None:
             raise EngineError("The helper is not ready yet. Wait a moment and try again.")
         messages = [ChatMessage.from_dict(m) for m in request.get("messages") or []]
-        read = self.model.prefill(messages) if messages else 0
+        read = self.model.prefill(messages, bool(request.get("tentative"))) if messages else 0
         self.channel.send(event="done", id=request.get("id"), stats={"prompt_tokens": read})
 
     def do_generate(self, request: dict) -> None:

@@ -17,7 +17,7 @@ import time
 from typing import Callable
 
 from sandbox import Limits, RunResult, run_program
-from vibecode.lm.base import Backend, ChatMessage, EngineError, GenerateOptions
+from vibecode.lm.base import LOCATION_LOCAL, Backend, ChatMessage, EngineError, GenerateOptions
 from vibecode.safety import check_idea, clean_output, clean_program
 
 from . import prompts
@@ -180,12 +180,21 @@ class Maker:
         return self._finish(emit, result, started)
 
     def read_ahead(self, request: MakeRequest) -> None:
-        """Have the model read the start of the prompt ``make(request)`` will send, while the child is still
-        typing the idea: the example the idea so far picks, or the child's program for a change. Then only
-        the idea itself is left to read after Enter (about 15 ms a token on 2 cores: a new program's example
-        is 2-3 s, a 40-line program 5 s). No words of the child's idea go to the model here."""
+        """Have the model read the prompt ``make(request)`` will send, while the child is still typing the
+        idea (the app calls this at each pause): the example the idea so far picks, or the child's program
+        for a change, and the words typed so far. After Enter only the chat template's last few tokens, and
+        any words typed since, are left to read (about 15 ms a token on 2 cores: a new program's example is
+        2-3 s, a 40-line program 5 s, a change's words ~0.2 s).
+
+        The words themselves are read only by a model on this computer (they stay in its memory; a server
+        would get words the child has not sent), and only words ``make`` would take as they are: not ones
+        it refuses, nor ones it warns about (personal details wait for the child's Enter)."""
         try:
-            self.backend.prefill(prompts.before_idea(self._messages(request)))
+            messages = self._messages(request)
+            if self.backend.location == LOCATION_LOCAL and _words_to_read_ahead(request.idea):
+                self.backend.prefill(messages, tentative=True)
+            else:
+                self.backend.prefill(prompts.before_idea(messages))
         except Exception:  # only a head start
             log.exception("reading ahead failed")
 
@@ -451,6 +460,14 @@ def _only_prose(answer: str) -> bool:
     """An answer of words only: no code at all, not cut off, not a loop."""
     text = answer.strip()
     return bool(text) and "```" not in text and not repeating(text) and split_answer(text)[1] is None
+
+
+def _words_to_read_ahead(idea: str) -> bool:
+    """Words ``make`` would send as they are: none it stops (idea_problem, check_idea) or warns about."""
+    if idea_problem(idea):
+        return False
+    verdict = check_idea(idea)
+    return verdict.allowed and not verdict.message
 
 
 def _emitter(on_event: EventSink):

@@ -18,8 +18,9 @@ from vibecode.screens import words
 
 log = logging.getLogger("vibecode.ui")
 CONVERSATION_TURNS = 8
-# After the child stops typing this long, the model reads the start of the prompt the idea will get (the
-# example it picks, or the child's program for a change), so less is left to read after Enter.
+# After the child stops typing this long, the model reads the prompt the idea will get (the example it
+# picks, or the child's program for a change, and the words so far: Maker.read_ahead), so little is left to
+# read after Enter.
 READ_AHEAD_PAUSE = 0.6
 # How often the screen shows what the model wrote so far (the code, the words count, the spinner). Drawing
 # takes CPU from the model on the same cores: on 2 cores, with the screen drawn 10 times a second (a spinner
@@ -60,7 +61,7 @@ class ModelJobs:
 
     # -- reading ahead while the child types -------------------------------------------------
     def idea_changing(self, text: str) -> None:
-        """The idea box changed: after a short pause, let the model read what comes before the idea."""
+        """The idea box changed: after a short pause, let the model read the prompt the idea so far gets."""
         if self._read_ahead_timer is not None:
             self._read_ahead_timer.stop()
         self._read_ahead_timer = self.set_timer(READ_AHEAD_PAUSE, lambda: self._read_ahead(text))
