@@ -101,8 +101,9 @@ def test_a_remembered_start_gives_the_same_answer_sooner(tiny_backend, session_c
 def test_reading_ahead_while_the_child_types_leaves_only_the_template_to_read(tiny_backend):
     """REAL tiny model. The app has the model read the prompt at each pause while the child types
     (Maker.read_ahead): the example a new idea picks, or the child's program for a change, and the words so
-    far. After Enter only the chat template's last few tokens are left to read, or the words typed since the
-    pause too (that the answer is the same text however the prompt was split: test_lm_quantized)."""
+    far. After Enter nothing is left to read (the model has even begun the answer), or only the words typed
+    since the pause and the chat template's last tokens (that the answer is the same text however the
+    prompt was split: test_lm_quantized)."""
     from vibecode.make import Maker, MakeRequest
 
     maker = Maker(tiny_backend, retry="none", max_new_tokens=8)
@@ -119,7 +120,38 @@ def test_reading_ahead_while_the_child_types_leaves_only_the_template_to_read(ti
         stats = tiny_backend.last_stats
         left = stats.prompt_tokens - stats.cached_prompt_tokens
         assert stats.cached_prompt_tokens > 150, (stats.prompt_tokens, stats.cached_prompt_tokens)
-        if paused == sent:
-            assert 0 < left <= 8, (stats.prompt_tokens, stats.cached_prompt_tokens)
+        if paused == sent:  # all read, and the answer begun, before Enter (the next test)
+            assert left == 0 and stats.written_ahead >= 1, (stats.prompt_tokens, stats.cached_prompt_tokens)
         else:  # the words typed after the pause, and the template
-            assert 8 < left <= 20, (stats.prompt_tokens, stats.cached_prompt_tokens)
+            assert 8 < left <= 20 and stats.written_ahead == 0, (stats.prompt_tokens, stats.cached_prompt_tokens)
+
+
+@pytest.mark.model
+def test_the_answer_written_while_the_child_pauses_is_the_same_text_and_words_typed_after_are_answered_anew(
+        tiny_backend):
+    """REAL tiny model. After reading the words at a pause the model writes make's first answer until its next
+    request; Enter with the same words shows what it wrote and goes on from there: the same text as written
+    plainly, none of it written after Enter once the pause was long enough. Words changed after the pause get
+    their own answer (nothing written ahead is used)."""
+    import time
+
+    from vibecode.make import Maker, MakeRequest
+
+    maker = Maker(tiny_backend, retry="none", max_new_tokens=24)
+    program = "coins = 20\nprint('You have', coins, 'coins')\n"
+    for request in (MakeRequest(idea="a piggy bank that counts my coins"),
+                    MakeRequest(idea="make it also say thank you", current_program=program)):
+        maker.read_ahead(request)
+        time.sleep(5)  # the child looks at the words before Enter (24 tokens take the tiny model < 1 s)
+        ahead = maker.make(request)
+        stats = tiny_backend.last_stats
+        assert stats.written_ahead == stats.completion_tokens > 0
+        assert stats.cached_prompt_tokens == stats.prompt_tokens
+        plain = maker.make(request)  # again, with nothing written ahead: the plain way
+        assert tiny_backend.last_stats.written_ahead == 0
+        assert [a.answer for a in ahead.attempt_log] == [a.answer for a in plain.attempt_log]
+
+    maker.read_ahead(MakeRequest(idea="a shop that sells apples"))
+    time.sleep(1)
+    other = maker.make(MakeRequest(idea="a shop that sells apples and pears"))
+    assert tiny_backend.last_stats.written_ahead == 0 and other.attempt_log

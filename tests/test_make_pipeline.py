@@ -183,6 +183,11 @@ def test_reading_ahead_reads_the_childs_words_only_on_this_computer_and_only_one
     full = maker._messages(request)
     assert tentative == words_read
     assert ahead == (full if words_read else prompts.before_idea(full))
+    [answer_ahead] = backend.answers_ahead  # the options make's first answer will have, to write it ahead
+    assert (answer_ahead is not None) == words_read
+    if words_read:
+        maker.make(request)
+        assert backend.calls[0] == ahead and backend.options[0] == answer_ahead
     if idea:
         assert (idea in ahead[-1].content) == words_read
 

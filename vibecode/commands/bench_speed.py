@@ -60,6 +60,9 @@ def register(sub: argparse._SubParsersAction, common) -> None:
     parser.add_argument("--words-unread", action="store_true",
                         help="read each prompt ahead without the child's words (as if Enter came at once after the "
                              "last key)")
+    parser.add_argument("--pause", type=float, default=0.0, metavar="S",
+                        help="seconds the child waits before Enter after the words were read (the model writes "
+                             "the answer ahead meanwhile, as in the app; default 0: Enter at once)")
     parser.add_argument("--no-read-ahead", action="store_true",
                         help="read only the system prompt ahead, not each prompt's start (as if typed instantly)")
     parser.add_argument("--humaneval", type=int, default=40, metavar="N",
@@ -80,6 +83,7 @@ class Answer:
     tokens_per_second: float
     decode_steps: int
     ok: bool = True  # for a change: the asked-for change is in the program
+    written_ahead: int = 0  # tokens written while the child paused before Enter (--pause)
 
 
 @dataclass
@@ -105,7 +109,7 @@ def _ask(backend, kind: str, prompt: str, messages, options, ok_check=None) -> A
     stats = backend.last_stats
     return Answer(kind, prompt, text, time.monotonic() - t0, stats.first_token_seconds, stats.prompt_tokens,
                   stats.cached_prompt_tokens, stats.completion_tokens, stats.tokens_per_second, stats.decode_steps,
-                  ok_check(text) if ok_check else True)
+                  ok_check(text) if ok_check else True, stats.written_ahead)
 
 
 def _run_config(name: str, args, problems) -> ConfigResult:
@@ -125,20 +129,21 @@ def _run_config(name: str, args, problems) -> ConfigResult:
         result.precision = str(backend.info().get("precision", ""))
         backend.prefill([ChatMessage("system", prompts.system_prompt(None, allow_files=False))])  # as the app does
 
-        def read_ahead(messages) -> None:  # as the app does at a pause while the child types (Maker.read_ahead)
+        def read_ahead(messages, options) -> None:  # as the app does at a pause in typing (Maker.read_ahead)
             if args.no_read_ahead:
                 return
             if args.words_unread:
                 backend.prefill(prompts.before_idea(messages))
             else:
-                backend.prefill(messages, tentative=True)
+                backend.prefill(messages, tentative=True, answer=options)
+                time.sleep(max(0.0, args.pause))  # the model writes the answer ahead meanwhile
 
         options = GenerateOptions(max_new_tokens=700)
         if lookup is not None:
             options = dataclasses.replace(options, prompt_lookup=lookup)
         for idea in NEW_PROGRAMS[: args.programs]:
             messages = prompts.make_messages(idea)
-            read_ahead(messages)
+            read_ahead(messages, options)
             answer = _ask(backend, "new", idea, messages, options)
             result.answers.append(answer)
             _print_answer(name, answer)
@@ -147,7 +152,7 @@ def _run_config(name: str, args, problems) -> ConfigResult:
         for change in CHANGES[: args.changes]:
             check = CHANGE_CHECKS[change]
             messages = prompts.make_messages(change, current_program=program)
-            read_ahead(messages)
+            read_ahead(messages, change_options)
             answer = _ask(backend, "change", change, messages, change_options, lambda text: check in text.lower())
             result.answers.append(answer)
             _print_answer(name, answer)
@@ -169,7 +174,8 @@ def _run_config(name: str, args, problems) -> ConfigResult:
 def _print_answer(name: str, a: Answer) -> None:
     print(f"  {name:18} {a.kind:6} {a.seconds:6.1f} s  first word {a.first_token_seconds:5.1f} s  "
           f"prompt {a.prompt_tokens} ({a.cached_prompt_tokens} remembered)  {a.completion_tokens} tokens in "
-          f"{a.decode_steps} passes  {a.tokens_per_second:5.1f} tok/s{'' if a.ok else '  CHANGE MISSING'}  "
+          f"{a.decode_steps} passes{f' ({a.written_ahead} written ahead)' if a.written_ahead else ''}  "
+          f"{a.tokens_per_second:5.1f} tok/s{'' if a.ok else '  CHANGE MISSING'}  "
           f"{a.prompt[:40]}", flush=True)
 
 
@@ -215,7 +221,7 @@ def run_speed(args: argparse.Namespace) -> int:
               f"{sum(a.ok for a in changes):>3}/{len(changes):<3} {he:>10}{'  ' + r.error if r.error else ''}")
     ahead = ("only the system prompt read ahead" if args.no_read_ahead else
              "the prompt's start read while the child typed, not the words" if args.words_unread else
-             "the prompt and the words read at a pause in typing")
+             f"the prompt and the words read at a pause in typing, Enter {args.pause:g} s later")
     print(f"new s / change s: median seconds per answer from Enter ({ahead}); tok/s: median decode speed;")
     print("wall: tokens / whole answer time;")
     print("same text: answers identical to the first configuration's; changes: the asked-for change is in the program.")

@@ -358,7 +358,8 @@ def run_ui(args: argparse.Namespace) -> int:
                     if answer:  # as bench speed prints them, to compare the app's answers with the engine's
                         print(f"   prompt {answer['prompt_tokens']} ({answer['cached_prompt_tokens']} remembered), "
                               f"first word {answer['first_token_seconds']:.1f} s, {answer['completion_tokens']} "
-                              f"tokens in {answer['decode_steps']} passes, {answer['seconds']:.1f} s", flush=True)
+                              f"tokens in {answer['decode_steps']} passes ({answer.get('written_ahead', 0)} written "
+                              f"ahead while the child paused), {answer['seconds']:.1f} s", flush=True)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     figures["load_after"] = os.getloadavg()

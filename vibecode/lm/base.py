@@ -81,6 +81,8 @@ class GenerationStats:
     decode_steps: int = 0
     # prompt tokens the model remembered from an earlier prompt that started the same way (not read again)
     cached_prompt_tokens: int = 0
+    # answer tokens written ahead while the child paused before Enter (Backend.prefill's answer), not now
+    written_ahead: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -96,6 +98,7 @@ class GenerationStats:
             cancelled=bool(data.get("cancelled", False)),
             decode_steps=int(data.get("decode_steps", 0)),
             cached_prompt_tokens=int(data.get("cached_prompt_tokens", 0)),
+            written_ahead=int(data.get("written_ahead", 0)),
         )
 
 
@@ -148,10 +151,13 @@ class Backend:
         """The whole answer at once (convenience for scripts and benchmarks)."""
         return "".join(self.stream(messages, options))
 
-    def prefill(self, messages: list[ChatMessage], tentative: bool = False) -> None:
+    def prefill(self, messages: list[ChatMessage], tentative: bool = False,
+                answer: GenerateOptions | None = None) -> None:
         """Read the start of a conversation ahead of time (the pipeline's system prompt, at warm-up), so an
         answer that starts the same way begins sooner. Only a local model remembers; others ignore it.
-        ``tentative``: it ends with words the child may still change (the model keeps one such start)."""
+        ``tentative``: it ends with words the child may still change (the model keeps one such start).
+        ``answer``: then write the answer with these options until the next request, so an answer to these
+        very messages starts with what was written (a local model; the call itself returns at once)."""
 
     def cancel(self) -> None:
         """Thread-safe: make the running ``stream()`` end soon."""

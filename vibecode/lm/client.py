@@ -186,13 +186,15 @@ class WorkerBackend(Backend):
                     # the caller stopped reading early: stop the worker and wait for its "done"
                     self._abandon(rid)
 
-    def prefill(self, messages: list[ChatMessage], tentative: bool = False) -> None:
+    def prefill(self, messages: list[ChatMessage], tentative: bool = False,
+                answer: GenerateOptions | None = None) -> None:
         if not self._prepared:
             return
         with self._request_lock:
             rid = next(self._ids)
             try:
-                self._send(op="prefill", id=rid, messages=[m.to_dict() for m in messages], tentative=tentative)
+                self._send(op="prefill", id=rid, messages=[m.to_dict() for m in messages], tentative=tentative,
+                           answer=answer.to_dict() if answer is not None else None)
                 while True:
                     event = self._next_event(timeout=300)
                     if event.get("event") == "_timeout" or (

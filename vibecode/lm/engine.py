@@ -17,6 +17,8 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 from vibecode import paths
@@ -98,6 +100,36 @@ class _Tracker:
             self.emit(chunk, len(self.ids))
 
 
+# A pass of the answer written ahead (LocalModel.answer_ahead) checks at most this many drafted words: it
+# cannot stop half way, and Enter (or the next pause's words) waits for it: ~0.22 s on 2 cores.
+AHEAD_MOST_DRAFT = 16
+
+
+@dataclass
+class _Ahead:
+    """An answer written ahead while the child paused: its prompt and options, and how far it got."""
+
+    prompt: list[int]
+    options: dict
+    cache: object  # holds ``sequence``'s keys and values
+    sequence: list[int]  # the prompt and the answer's tokens but the last
+    tokens: list[int]  # the answer so far (as the tracker took them: cut where the answer ends)
+    finished: bool  # the answer ended (its end, a stop, the token limit): nothing is left to write
+    steps: int
+
+
+class _Start(NamedTuple):
+    """Where an answer begins (LocalModel._start)."""
+
+    cache: object
+    feed: list[int]  # the prompt greedy() reads on from: the prompt, or it and the answer written ahead
+    cached: int  # the tokens of ``feed`` the cache holds
+    written: int  # the answer's tokens already written (ahead)
+    finished: bool  # the answer written ahead is whole: nothing to write
+    sequence: list[int]  # the tokens the cache holds when nothing is left to write
+    remembered: int  # the prompt's tokens not read now (GenerationStats.cached_prompt_tokens)
+
+
 class LocalModel:
     """A loaded tokenizer + model, ready to answer chat messages."""
 
@@ -119,6 +151,7 @@ class LocalModel:
         self.form_reason = ""  # why that form, for 'vibecode model info' and the log
         self.one_token = None  # the lean single-token pass (vibecode.lm.step), for models it knows
         self._ends: dict[bool, frozenset[int]] = {}  # tokens that end an answer (Draft.ends), by stop_at_code_end
+        self._ahead: _Ahead | None = None  # the answer written ahead (answer_ahead), until the next request
 
     def _choose_form(self, on_progress: Progress | None) -> str:
         """quantized (the GGUF's own weights + our kernels) where that works, else float32."""
@@ -250,29 +283,17 @@ class LocalModel:
         assert self.model is not None and self.tokenizer is not None
         t0 = time.monotonic()
         encoded = self._encode(messages, add_generation_prompt=True, answer_start=options.answer_start)
-        prompt_tokens = int(encoded["input_ids"].shape[1])
-        cache, cached_tokens = self.prompt_cache.start(encoded["input_ids"][0].tolist(), self._new_cache)
+        prompt = encoded["input_ids"][0].tolist()
+        prompt_tokens = len(prompt)
         tracker = _Tracker(self.tokenizer, options, emit, t0)
-        eos = self._eos_ids()
-        max_new = max(1, int(options.max_new_tokens))
-        penalty = float(options.repetition_penalty or 1.0)
-        sample = Sampling.for_options(options, getattr(self.model, "generation_config", None))
-        # Prompt lookup for greedy answers (a change repeats the old program, a new one its example's lines):
-        # the model checks a copied draft in one pass, with the same text.
-        draft = None
-        if sample is None and options.prompt_lookup and options.prompt_lookup > 0:
-            draft = Draft(tokens=int(options.prompt_lookup), shortest=max(1, int(options.prompt_lookup_words)),
-                          ends=self._answer_ends(options.stop_at_code_end))
+        start = self._start(prompt, options, tracker)
         if not cancel.is_set():
-            with torch.inference_mode():
-                sequence = greedy(
-                    self.model, encoded["input_ids"][0].tolist(), cache, cached_tokens, max_new_tokens=max_new,
-                    eos=set(eos), repetition_penalty=penalty, draft=draft,
-                    on_tokens=lambda tokens: tracker.take(tokens) or cancel.is_set(), one_token=self.one_token,
-                    sample=sample,
-                )
+            sequence = start.sequence
+            if not start.finished:
+                with torch.inference_mode():
+                    sequence = self._write(start, options, lambda tokens: tracker.take(tokens) or cancel.is_set())
             tracker.end()
-            self.prompt_cache.keep(cache, sequence)
+            self.prompt_cache.keep(start.cache, sequence)
         end = time.monotonic()
         n = len(tracker.ids)
         first = tracker.first_token_at
@@ -286,7 +307,8 @@ class LocalModel:
             tokens_per_second=decode_tps,
             cancelled=cancel.is_set(),
             decode_steps=tracker.steps,
-            cached_prompt_tokens=cached_tokens,
+            cached_prompt_tokens=start.remembered,
+            written_ahead=start.written,
         )
 
     def _encode(self, messages: list[ChatMessage], add_generation_prompt: bool, answer_start: str = ""):
@@ -297,6 +319,62 @@ class LocalModel:
 
     def _new_cache(self):
         return kv.new_cache(self.model.config)
+
+    def _start(self, prompt: list[int], options: GenerateOptions, tracker: _Tracker) -> _Start:
+        """Where an answer to ``prompt`` begins: the answer written ahead for this very prompt and these
+        options (its tokens handed to ``tracker`` at once), else the longest start the prompt cache holds."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and (ahead.prompt, ahead.options) == (prompt, options.to_dict()) and ahead.tokens:
+            finished = tracker.take(ahead.tokens) or ahead.finished
+            tracker.steps = ahead.steps
+            return _Start(ahead.cache, ahead.sequence + ahead.tokens[-1:], len(ahead.sequence), len(ahead.tokens),
+                          finished, ahead.sequence, len(prompt))
+        cache, cached = self.prompt_cache.start(prompt, self._new_cache)
+        return _Start(cache, prompt, cached, 0, False, prompt, cached)
+
+    def _write(self, start: _Start, options: GenerateOptions, on_tokens: Callable[[list[int]], bool],
+               most_draft: int | None = None) -> list[int]:
+        """greedy() with ``options`` from ``start``; returns the tokens whose keys and values the cache holds."""
+        sample = Sampling.for_options(options, getattr(self.model, "generation_config", None))
+        # Prompt lookup for greedy answers (a change repeats the old program, a new one its example's lines):
+        # the model checks a copied draft in one pass, with the same text.
+        draft = None
+        if sample is None and options.prompt_lookup and options.prompt_lookup > 0:
+            draft = Draft(tokens=int(options.prompt_lookup), shortest=max(1, int(options.prompt_lookup_words)),
+                          ends=self._answer_ends(options.stop_at_code_end))
+            if most_draft is not None:
+                draft.most = min(draft.most, most_draft)
+        return greedy(
+            self.model, start.feed, start.cache, start.cached,
+            max_new_tokens=max(1, int(options.max_new_tokens)) - start.written, eos=set(self._eos_ids()),
+            repetition_penalty=float(options.repetition_penalty or 1.0), draft=draft, on_tokens=on_tokens,
+            one_token=self.one_token, sample=sample,
+        )
+
+    def answer_ahead(self, messages: list[ChatMessage], options: GenerateOptions,
+                     should_stop: Callable[[], bool]) -> int:
+        """Write the greedy answer to ``messages`` while the child pauses before Enter (the worker calls it
+        after reading a prompt ahead with the child's words, until its next request comes; called again for
+        the same words it goes on where it stopped). If Enter then asks for these very words, ``generate``
+        shows what was written at once and goes on from there: the same text (greedy; a pass's rows do not
+        depend on each other), sooner. Returns the answer's tokens written so far."""
+        assert self.model is not None and self.tokenizer is not None
+        if options.temperature and options.temperature > 0:
+            self._ahead = None
+            return 0  # a drawn answer is drawn again at Enter
+        prompt = self._encode(messages, add_generation_prompt=True, answer_start=options.answer_start)["input_ids"][0].tolist()
+        tracker = _Tracker(self.tokenizer, options, lambda _text, _count: None, time.monotonic())
+        start = self._start(prompt, options, tracker)
+        sequence = start.sequence
+        if not start.finished:
+            with torch.inference_mode():
+                sequence = self._write(start, options, lambda tokens: tracker.take(tokens) or should_stop(),
+                                       AHEAD_MOST_DRAFT)
+        tokens = list(tracker.ids)
+        finished = start.finished or tracker.stop or (bool(tokens) and tokens[-1] in self._eos_ids()) or (
+            len(tokens) >= max(1, int(options.max_new_tokens)))
+        self._ahead = _Ahead(prompt, options.to_dict(), start.cache, sequence, tokens, finished, tracker.steps)
+        return len(tokens)
 
     def prefill(self, messages: list[ChatMessage], tentative: bool = False) -> int:
         """Read the start of a conversation now (e.g. the pipeline's system prompt while the child is still

@@ -51,6 +51,7 @@ class ScriptedBackend(Backend):
         self.calls: list[list[ChatMessage]] = []  # what was asked, for tests to inspect
         self.prefills: list[list[ChatMessage]] = []  # what it was given to read ahead (nothing to remember)
         self.tentative_prefills: list[bool] = []  # ... and whether with words the child may still change
+        self.answers_ahead: list[GenerateOptions | None] = []  # ... and the options to write the answer ahead with
         self.options: list[GenerateOptions] = []  # and how
         self._cancel_event = threading.Event()
         self._next = 0
@@ -71,9 +72,11 @@ class ScriptedBackend(Backend):
         if on_progress is not None:
             on_progress("Ready!", 1.0)
 
-    def prefill(self, messages: list[ChatMessage], tentative: bool = False) -> None:
+    def prefill(self, messages: list[ChatMessage], tentative: bool = False,
+                answer: GenerateOptions | None = None) -> None:
         self.prefills.append(list(messages))
         self.tentative_prefills.append(tentative)
+        self.answers_ahead.append(answer)
 
     def _stream(self, messages: list[ChatMessage], options: GenerateOptions) -> Iterator[str]:
         self._cancel_event.clear()

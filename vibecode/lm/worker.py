@@ -8,8 +8,10 @@ Requests (client -> worker)::
 
     {"op": "load", "model": "tiny" | "qwen-1.5b" | folder | HF id | null, "full_check": false}
     {"op": "generate", "id": 7, "messages": [{"role": ..., "content": ...}], "options": {...}}
-    {"op": "prefill", "id": 8, "messages": [...], "tentative": false}   # read a conversation's start now
-                                # (tentative: with words the child may still change); answered by "done"
+    {"op": "prefill", "id": 8, "messages": [...], "tentative": false, "answer": {...} | null}
+                                # read a conversation's start now (tentative: with words the child may still
+                                # change); answered by "done". With "answer" (options) the worker then writes
+                                # the answer ahead until its next request (LocalModel.answer_ahead)
     {"op": "cancel"}            # handled at once by the reader thread: the running generation stops
     {"op": "stats"}
     {"op": "shutdown"}
@@ -114,6 +116,8 @@ class Worker:
                     self.do_generate(request)
                 elif op == "prefill":
                     self.do_prefill(request)
+                    if request.get("answer") is not None:
+                        self.answer_ahead(request)
                 elif op == "stats":
                     self.channel.send(event="stats", info=self.info())
                 else:
@@ -170,6 +174,20 @@ class Worker:
         messages = [ChatMessage.from_dict(m) for m in request.get("messages") or []]
         read = self.model.prefill(messages, bool(request.get("tentative"))) if messages else 0
         self.channel.send(event="done", id=request.get("id"), stats={"prompt_tokens": read})
+
+    def answer_ahead(self, request: dict) -> None:
+        """Write the answer to the prompt just read while the child pauses before Enter; any request (Enter's
+        generate, the next pause's prefill) stops it after the pass it is in. Only a head start: errors go
+        to the log, not to the app (it has its "done" already)."""
+        from vibecode.lm.base import ChatMessage, GenerateOptions
+
+        messages = [ChatMessage.from_dict(m) for m in request.get("messages") or []]
+        try:
+            written = self.model.answer_ahead(messages, GenerateOptions.from_dict(request.get("answer")),
+                                              lambda: not self.requests.empty())
+            logging.getLogger("vibecode.lm.worker").debug("answer written ahead: %d tokens", written)
+        except Exception:
+            logging.getLogger("vibecode.lm.worker").exception("writing the answer ahead failed")
 
     def do_generate(self, request: dict) -> None:
         from vibecode.lm.base import ChatMessage, EngineError, GenerateOptions

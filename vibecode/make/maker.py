@@ -186,17 +186,26 @@ class Maker:
         any words typed since, are left to read (about 15 ms a token on 2 cores: a new program's example is
         2-3 s, a 40-line program 5 s, a change's words ~0.2 s).
 
+        With the words read, the model then writes the first attempt's answer until its next request
+        (Enter, or the next pause): if Enter sends the same words, the answer starts with what it wrote
+        while the child paused (the same text, greedy).
+
         The words themselves are read only by a model on this computer (they stay in its memory; a server
         would get words the child has not sent), and only words ``make`` would take as they are: not ones
         it refuses, nor ones it warns about (personal details wait for the child's Enter)."""
         try:
             messages = self._messages(request)
             if self.backend.location == LOCATION_LOCAL and _words_to_read_ahead(request.idea):
-                self.backend.prefill(messages, tentative=True)
+                self.backend.prefill(messages, tentative=True, answer=self._first_options(request))
             else:
                 self.backend.prefill(prompts.before_idea(messages))
         except Exception:  # only a head start
             log.exception("reading ahead failed")
+
+    def _first_options(self, request: MakeRequest) -> GenerateOptions:
+        """How make's first answer is written: greedy, copying the child's program for a change."""
+        options = _options(self.max_new_tokens)
+        return copying(options) if request.current_program else options
 
     def _messages(self, request: MakeRequest) -> list[ChatMessage]:
         """The prompt of a request's first answer."""
@@ -296,7 +305,9 @@ class Maker:
             kind = first_kind if number == 1 else self._retry_kind(
                 attempts[-1], number, change=bool(request.current_program))
             messages, options = self._plan(kind, number, base, attempts, inputs)
-            if request.current_program or kind == "repair":
+            if number == 1 and kind == "first":
+                options = self._first_options(request)  # (what read_ahead wrote ahead with)
+            elif request.current_program or kind == "repair":
                 options = copying(options)
             emit(MakeEvent("attempt", _attempt_words(number, kind), attempt=number))
             t0 = time.monotonic()
