@@ -18,8 +18,8 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 from vibecode import paths
 from vibecode.lm import cache, kv
