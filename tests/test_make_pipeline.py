@@ -271,9 +271,15 @@ def test_change_answered_with_words_only_gets_a_follow_up_turn_asking_for_the_pr
     assert "```python block" in follow_up[-1].content
 
 
-def test_new_program_answered_with_words_only_gets_a_fresh_sample_that_says_it_is_a_program_idea():
-    """The real 1.5B answered "rate my day from 1 to 5" by rating its own day; the retry says it is an idea."""
-    backend = fake(PROSE, PROSE, GOOD)
+POSTER = f"Here's a simple poster:\n{F}\nLemonade Stand\nName: [Your Name]\nPrice: $[Your Price]\n{F}"
+
+
+@pytest.mark.parametrize("words", [PROSE, POSTER], ids=["words", "words in a fence"])
+def test_new_program_answered_with_words_only_gets_a_fresh_sample_that_says_it_is_a_program_idea(words):
+    """The real 1.5B answered "rate my day from 1 to 5" by rating its own day, and "make a poster for my
+    lemonade stand with my name and price" with the poster's text in a ``` block; the retry says it is an
+    idea for a program (bench ideas: the poster then ran on the second try, the 39 other programs as before)."""
+    backend = fake(words, words, GOOD)
     result = Maker(backend).make(MakeRequest(idea="rate my day from 1 to 5"))
     assert result.ok and [a.kind for a in result.attempt_log] == ["first", "fresh", "fresh"]
     first, second, third = backend.calls

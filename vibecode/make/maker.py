@@ -375,7 +375,7 @@ class Maker:
                 words = run_error_words(last.trial, inputs, last.program) if last.trial else "It did not work."
             return prompts.repair_messages(base, last.program, words), _options(self.max_new_tokens)
         if kind == "fresh" and number > 1:
-            if _only_prose(attempts[-1].answer):
+            if _no_program(attempts[-1].answer):
                 base = prompts.ask_for_program(base)
             return base, _options(self.max_new_tokens, temperature=FRESH_TEMPERATURE, seed=number, fresh=True)
         return base, _options(self.max_new_tokens)
@@ -471,6 +471,14 @@ def _only_prose(answer: str) -> bool:
     """An answer of words only: no code at all, not cut off, not a loop."""
     text = answer.strip()
     return bool(text) and "```" not in text and not repeating(text) and split_answer(text)[1] is None
+
+
+def _no_program(answer: str) -> bool:
+    """An answer without a Python program: words only, or words in a ``` block (the real 1.5B wrote a
+    poster's text in one for "make a poster for my lemonade stand with my name and price", in its greedy
+    and its sampled answers); not a loop."""
+    text = answer.strip()
+    return bool(text) and not repeating(text) and split_answer(text)[1] is None
 
 
 def _words_to_read_ahead(idea: str) -> bool:
