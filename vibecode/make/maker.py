@@ -469,8 +469,7 @@ class Maker:
 # -------------------------------------------------------------------- module helpers
 def _only_prose(answer: str) -> bool:
     """An answer of words only: no code at all, not cut off, not a loop."""
-    text = answer.strip()
-    return bool(text) and "```" not in text and not repeating(text) and split_answer(text)[1] is None
+    return "```" not in answer and _no_program(answer)
 
 
 def _no_program(answer: str) -> bool:
