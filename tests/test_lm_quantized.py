@@ -423,8 +423,10 @@ def test_fused_layers_read_several_tokens_as_they_read_them_one_by_one(packed_qw
     assert together.shape == (7, 300) and torch.equal(together, apart) and torch.equal(last, together[-1:])
     assert cache.get_seq_length() == start + 7 == alone.get_seq_length()
     assert torch.equal(cache.layers[2].keys, alone.layers[2].keys)
-    # other float rounding (attention, norms) moves a few activations across an int8 rounding step: ~3e-3 here
-    assert (together - want).abs().max() / want.abs().max() < 1e-2
+    # other float rounding (attention, norms) moves a few activations across an int8 rounding step, which
+    # these random weights amplify: 0 in most draws, up to 1.4e-2 of 24 (12 weight draws x 2 starts, an
+    # AVX-512 machine); a wrong row or position would be off by the logits' own size
+    assert (together - want).abs().max() / want.abs().max() < 5e-2
     with torch.inference_mode():
         assert one.few(list(range(70)), start + 7, cache) is None  # more than a pass takes: decode.read splits it
     assert cache.get_seq_length() == start + 7
