@@ -155,3 +155,31 @@ def test_the_answer_written_while_the_child_pauses_is_the_same_text_and_words_ty
     time.sleep(1)
     other = maker.make(MakeRequest(idea="a shop that sells apples and pears"))
     assert tiny_backend.last_stats.written_ahead == 0 and other.attempt_log
+
+
+@pytest.mark.model
+def test_a_read_ahead_a_newer_request_cut_short_writes_no_answer_ahead(tiny_backend):
+    """REAL tiny model in its worker. A newer request (Enter, a newer pause, an edit) sends stop_reading for
+    the prompt being read ahead: its read stops after the piece it is in (the fused pass reads in pieces;
+    decode.read's test: test_lm_quantized) and the worker does not go on to write its answer ahead, so the
+    newer request starts at once. Sent here before the read starts: nothing is written ahead, where the
+    same read not cut has the answer written ahead by the time the child presses Enter."""
+    import time
+    import uuid
+
+    options = GenerateOptions(max_new_tokens=8, stop_at_code_end=False)
+    for cut in (True, False):
+        # a system prompt no other prompt had: nothing written ahead before can match
+        messages = [ChatMessage("system", f"You are helper {uuid.uuid4()}."),
+                    ChatMessage("user", "a shop that sells apples and pears")]
+        if cut:  # the id the next request gets (the client counts them)
+            tiny_backend._send(op="stop_reading", id=next(tiny_backend._ids) + 1)
+        tiny_backend.prefill(messages, tentative=True, answer=options)
+        time.sleep(2)  # 8 tokens take the tiny model well under a second
+        tiny_backend.complete(messages, options)
+        stats = tiny_backend.last_stats
+        left = stats.prompt_tokens - stats.cached_prompt_tokens  # read ahead either way (one piece: all of it)
+        if cut:  # ... but not the answer's start ("<|im_start|>assistant\n"), read by the answer itself
+            assert 0 < left <= 6 and stats.written_ahead == 0, stats
+        else:
+            assert left == 0 and stats.written_ahead == stats.completion_tokens > 0, stats

@@ -465,6 +465,33 @@ def test_a_prompt_read_in_any_pieces_gives_the_same_keys_values_and_logits(packe
         assert torch.equal(pieces.layers[layer].values, whole.layers[layer].values)
 
 
+def test_a_prompt_read_ahead_stops_between_pieces_when_asked_and_keeps_what_it_read(packed_qwen):
+    """A newer request (Enter, a newer pause) cuts a long read ahead short: decode.read asks should_stop before
+    each piece after the first, and stops with the pieces read in the cache (the prefix the next request
+    starts from), the same keys and values as in a whole read."""
+    import copy
+
+    import torch
+
+    from vibecode.lm.decode import read
+    from vibecode.lm.step import FEW, OneToken
+
+    model = packed_qwen
+    one = OneToken.for_model(model, decode_attention=True)
+    start = 20
+    base = _fill(model, start)
+    prompt = [(5 * i + 1) % 300 for i in range(3 * FEW)]
+    whole, cut = copy.deepcopy(base), copy.deepcopy(base)
+    asked = []
+    with torch.inference_mode():
+        read(model, one, whole, prompt, start, last_only=True)
+        got = read(model, one, cut, prompt, start, last_only=True, should_stop=lambda: asked.append(1) or len(asked) >= 2)
+    assert got is None and len(asked) == 2  # asked before the second and third pieces; stopped at the third
+    assert cut.get_seq_length() == start + 2 * FEW
+    for layer in (0, 2):
+        assert torch.equal(cut.layers[layer].keys[..., : start + 2 * FEW, :], whole.layers[layer].keys[..., : start + 2 * FEW, :])
+
+
 def test_a_fused_pass_gives_the_same_logits_and_cache_whatever_the_number_of_threads(packed_qwen):
     """The threads take pieces of each step's work as they come free (rows of each matrix, one key/value
     head's tokens a few at a time): every piece is done once, by whoever takes it, so one thread, two,

@@ -157,7 +157,9 @@ class Backend:
         answer that starts the same way begins sooner. Only a local model remembers; others ignore it.
         ``tentative``: it ends with words the child may still change (the model keeps one such start).
         ``answer``: then write the answer with these options until the next request, so an answer to these
-        very messages starts with what was written (a local model; the call itself returns at once)."""
+        very messages starts with what was written (a local model; the call itself returns at once). A
+        newer request from another thread cuts a long read short after its current piece (a local model
+        remembers what it read)."""
 
     def cancel(self) -> None:
         """Thread-safe: make the running ``stream()`` end soon."""

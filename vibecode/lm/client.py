@@ -60,6 +60,7 @@ class WorkerBackend(Backend):
         self._request_lock = threading.Lock()  # one request at a time
         self._ids = itertools.count(1)
         self._active_id: int | None = None
+        self._reading_id: int | None = None  # a prefill the worker is reading now (see _newer_request)
         self._log_handle = None
         self.worker_info: dict = {}
 
@@ -154,7 +155,18 @@ class WorkerBackend(Backend):
             self._prepared = False  # the worker died (e.g. out of memory): the next answer starts a new one
         return super().stream(messages, options)
 
+    def _newer_request(self) -> None:
+        """A request is coming: a prompt still being read ahead stops after its current piece (what it read
+        is remembered), so Enter never waits for a whole read that the words or an edit have made stale."""
+        reading = self._reading_id
+        if reading is not None:
+            try:
+                self._send(op="stop_reading", id=reading)
+            except EngineError:
+                pass
+
     def _stream(self, messages: list[ChatMessage], options: GenerateOptions) -> Iterator[str]:
+        self._newer_request()
         with self._request_lock:
             rid = next(self._ids)
             self._active_id = rid
@@ -190,8 +202,10 @@ class WorkerBackend(Backend):
                 answer: GenerateOptions | None = None) -> None:
         if not self._prepared:
             return
+        self._newer_request()
         with self._request_lock:
             rid = next(self._ids)
+            self._reading_id = rid
             try:
                 self._send(op="prefill", id=rid, messages=[m.to_dict() for m in messages], tentative=tentative,
                            answer=answer.to_dict() if answer is not None else None)
@@ -203,6 +217,8 @@ class WorkerBackend(Backend):
                         return
             except EngineError:
                 return  # only a head start; the next answer reports a dead worker kindly
+            finally:
+                self._reading_id = None
 
     def _abandon(self, rid: int) -> None:
         try:

@@ -126,9 +126,11 @@ def penalize(logits: torch.Tensor, history: torch.Tensor, penalty: float) -> tor
 
 
 def read(model, one_token: Callable | None, cache, tokens: list[int], start: int,
-         last_only: bool = False) -> torch.Tensor:
+         last_only: bool = False, should_stop: Callable[[], bool] | None = None) -> torch.Tensor | None:
     """Put ``tokens`` (from position ``start``) into ``cache``; returns the logits after each of them
-    ([tokens, vocab], float32), or only after the last with ``last_only``.
+    ([tokens, vocab], float32), or only after the last with ``last_only``. ``should_stop`` is asked before
+    each piece after the first: True leaves the rest unread (the cache holds the pieces read) and returns
+    None (a prompt read ahead that a newer request makes stale or has to wait for).
 
     With the fused pass (``OneToken.few``) a long prompt is read in pieces of up to ``FEW`` tokens: a row's
     sums do not depend on the rows read with it, so the keys, values and the answer are the same however a
@@ -144,6 +146,8 @@ def read(model, one_token: Callable | None, cache, tokens: list[int], start: int
     size = FEW if fused else len(tokens)
     pieces: list[torch.Tensor] = []
     for at in range(0, len(tokens), size):
+        if at and should_stop is not None and should_stop():
+            return None
         piece = tokens[at : at + size]
         last_piece = at + size >= len(tokens)
         logits = one_token.few(piece, start + at, cache, last_only, logits=last_piece or not last_only) if fused else None

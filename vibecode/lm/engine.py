@@ -376,10 +376,12 @@ class LocalModel:
         self._ahead = _Ahead(prompt, options.to_dict(), start.cache, sequence, tokens, finished, tracker.steps)
         return len(tokens)
 
-    def prefill(self, messages: list[ChatMessage], tentative: bool = False) -> int:
+    def prefill(self, messages: list[ChatMessage], tentative: bool = False,
+                should_stop: Callable[[], bool] | None = None) -> int:
         """Read the start of a conversation now (e.g. the pipeline's system prompt while the child is still
         typing), so an answer that starts the same way begins sooner. Returns the tokens read.
-        ``tentative``: it holds words the child may still change (PromptCache.keep)."""
+        ``tentative``: it holds words the child may still change (PromptCache.keep). ``should_stop``: asked
+        between pieces (``decode.read``); the pieces read so far are remembered all the same."""
         assert self.model is not None and self.tokenizer is not None
         self._answer_ends(True)  # (once, 0.1 s) here rather than when the child has pressed Enter
         ids = self._encode(messages, add_generation_prompt=False)["input_ids"]
@@ -387,9 +389,10 @@ class LocalModel:
             return 0  # already remembered (read ahead while the child types: often the same start again)
         cache, cached = self.prompt_cache.start(ids[0].tolist() + [-1], self._new_cache)
         with torch.inference_mode():  # as an answer reads its prompt (the same keys and values)
-            read(self.model, self.one_token, cache, ids[0, cached:].tolist(), cached, last_only=True)
+            read(self.model, self.one_token, cache, ids[0, cached:].tolist(), cached, last_only=True,
+                 should_stop=should_stop)
         self.prompt_cache.keep(cache, ids[0], tentative=tentative)
-        return int(ids.shape[1]) - cached
+        return cache.get_seq_length() - cached
 
     def info(self) -> dict:
         return {

@@ -13,6 +13,8 @@ Requests (client -> worker)::
                                 # change); answered by "done". With "answer" (options) the worker then writes
                                 # the answer ahead until its next request (LocalModel.answer_ahead)
     {"op": "cancel"}            # handled at once by the reader thread: the running generation stops
+    {"op": "stop_reading", "id": 8}  # at once too: that prefill stops after the piece it reads (a newer
+                                # request is coming); what it read is remembered, "done" as usual
     {"op": "stats"}
     {"op": "shutdown"}
 
@@ -70,6 +72,7 @@ class Worker:
         self.model = None  # engine.LocalModel, once loaded
         self.last_stats: dict | None = None
         self.cancelled_ids: set = set()  # cancels that may arrive before their generate request runs
+        self.stop_reading_ids: set = set()  # prefills to cut short (a newer request waits behind them)
         self.lock = threading.Lock()
         self.import_seconds = 0.0  # importing torch + transformers (the first load only)
 
@@ -83,6 +86,10 @@ class Worker:
                 request = json.loads(raw)
             except ValueError:
                 self.channel.send(event="error", id=None, message="The helper got a garbled request.", details=raw[:200])
+                continue
+            if request.get("op") == "stop_reading":  # never touches a generation's cancel
+                with self.lock:
+                    self.stop_reading_ids.add(request.get("id"))
                 continue
             if request.get("op") == "cancel":
                 with self.lock:
@@ -115,8 +122,7 @@ class Worker:
                 elif op == "generate":
                     self.do_generate(request)
                 elif op == "prefill":
-                    self.do_prefill(request)
-                    if request.get("answer") is not None:
+                    if self.do_prefill(request) and request.get("answer") is not None:
                         self.answer_ahead(request)
                 elif op == "stats":
                     self.channel.send(event="stats", info=self.info())
@@ -166,14 +172,26 @@ class Worker:
             self.model = model
         self.channel.send(event="ready", info=self.info())
 
-    def do_prefill(self, request: dict) -> None:
+    def do_prefill(self, request: dict) -> bool:
+        """Read a prompt ahead; False when a newer request cut it short (stop_reading)."""
         from vibecode.lm.base import ChatMessage, EngineError
 
         if self.model is None:
             raise EngineError("The helper is not ready yet. Wait a moment and try again.")
+        rid = request.get("id")
         messages = [ChatMessage.from_dict(m) for m in request.get("messages") or []]
-        read = self.model.prefill(messages, bool(request.get("tentative"))) if messages else 0
-        self.channel.send(event="done", id=request.get("id"), stats={"prompt_tokens": read})
+
+        def stopped() -> bool:
+            return rid in self.stop_reading_ids
+
+        read = self.model.prefill(messages, bool(request.get("tentative")), stopped) if messages else 0
+        with self.lock:
+            cut = stopped()
+            # this one's, and any that came after their own prefill was over (the client's ids only grow)
+            self.stop_reading_ids = {i for i in self.stop_reading_ids
+                                     if isinstance(i, int) and isinstance(rid, int) and i > rid}
+        self.channel.send(event="done", id=rid, stats={"prompt_tokens": read})
+        return not cut
 
     def answer_ahead(self, request: dict) -> None:
         """Write the answer to the prompt just read while the child pauses before Enter; any request (Enter's
