@@ -133,6 +133,62 @@ async def test_a_model_that_cannot_start_gets_kind_words():
         assert screen.query_one("#idea").disabled is False
 
 
+async def test_the_model_reads_the_next_change_prompt_as_soon_as_the_program_changes():
+    """FAKE model (on this computer; it records what it is given to read). Once the model's program is on
+    the screen, and again once the child's own edit is saved, the model gets the prompt a change to it
+    would have, up to "Change it:" (no words yet, so nothing to answer ahead): a change typed without a
+    pause in typing finds its program read at Enter."""
+    from vibecode.make.prompts import CHANGE_LEAD
+    from vibecode.screens.build import EDIT_SAVE_SECONDS
+
+    backend = scripted([answer("Hi!", GREETING), answer("Thanks.", THANKS)])
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_from_home(pilot, "say hello")
+        await wait_for(pilot, lambda: backend.prefills and backend.prefills[-1][-1].content.endswith(CHANGE_LEAD),
+                       10, "the model to read the program")
+        ahead = backend.prefills[-1]
+        assert ahead[-2].role == "assistant" and 'print("Hello "' in ahead[-2].content  # the program it wrote
+        assert not backend.tentative_prefills[-1] and backend.answers_ahead[-1] is None
+        backend.prefills.clear()
+        screen.editor.insert('print("Bye!")\n', screen.editor.document.end)
+        await wait_for(pilot, lambda: any('print("Bye!")' in p[-1].content for p in backend.prefills),
+                       EDIT_SAVE_SECONDS + 10, "the model to read the edit")
+        edited = next(p[-1].content for p in backend.prefills if 'print("Bye!")' in p[-1].content)
+        assert "Hello" in edited and edited.endswith(CHANGE_LEAD)
+
+
+class SlowStartBackend(ScriptedBackend):
+    """A FAKE model that takes a while to get ready, as the real one does at the first start."""
+
+    def _prepare(self, on_progress):
+        import time
+
+        time.sleep(1.5)
+        super()._prepare(on_progress)
+
+
+async def test_a_project_opened_while_the_model_gets_ready_is_read_once_it_is_ready():
+    """FAKE model. The child opens yesterday's project before the model is ready (nothing can be read yet);
+    once it is ready, the model reads the prompt a change to that program would get."""
+    from vibecode.app import VibecodeApp
+    from vibecode.make.prompts import CHANGE_LEAD
+    from vibecode.screens.build import BuildScreen
+
+    backend = SlowStartBackend([answer("Hi!", GREETING)])
+    app = VibecodeApp(backend=backend, warm_up=True)
+    async with app.run_test(size=SIZE) as pilot:
+        store = app.services.store
+        project = store.create_project("Hello machine")
+        store.add_checkpoint(project.id, GREETING, "the first version", "edit")
+        await app.push_screen(BuildScreen(project.id))
+        assert not backend.ready
+        await wait_for(pilot, lambda: any(p[-1].content.endswith(CHANGE_LEAD) for p in backend.prefills), 20,
+                       "the model to read the program once ready")
+        ahead = next(p for p in backend.prefills if p[-1].content.endswith(CHANGE_LEAD))
+        assert 'print("Hello "' in ahead[-1].content
+
+
 async def test_while_the_child_types_a_change_the_model_reads_the_program_ahead():
     """FAKE model (on this computer; it records what it is given to read). After a pause in typing, the model
     gets the prompt the change will have (the conversation with the program, "Change it:" and the words so

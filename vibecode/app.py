@@ -82,11 +82,13 @@ class VibecodeApp(App[int]):
         self.services.get_ready()
 
     def on_worker_state_changed(self, event) -> None:
-        """When the model is ready, the model meter can say which one it is."""
+        """When the model is ready, the model meter can say which one it is, and the model can read the
+        program of a project the child opened meanwhile."""
         if event.worker.group == "warm-up" and event.worker.is_finished:
-            refresh = getattr(self.screen, "refresh_meter", None)
-            if refresh is not None:
-                refresh()
+            for name in ("refresh_meter", "read_program_ahead"):
+                call = getattr(self.screen, name, None)
+                if call is not None:
+                    call()
 
     def on_unmount(self) -> None:
         self.services.close()

@@ -100,6 +100,8 @@ class BuildScreen(ModelJobs, RunJobs, Screen):
         self.query_one("#idea", Input).focus()
         if self.first_idea:
             self.submit_idea(self.first_idea)
+        else:
+            self.read_program_ahead()
 
     def on_resize(self, event) -> None:
         """Narrow terminals (under 100 columns) hide the timeline so the program has room (F6 shows it)."""
@@ -133,6 +135,7 @@ class BuildScreen(ModelJobs, RunJobs, Screen):
         self.saved_program = program
         if self.editor.text != program:
             self.editor.load_text(program)
+        self.read_program_ahead()
 
     def apply_checkpoint(self, checkpoint: Any, note: str) -> None:
         self.set_program(checkpoint.program)
@@ -161,6 +164,7 @@ class BuildScreen(ModelJobs, RunJobs, Screen):
         self.store.add_checkpoint(self.project_id, text, summary, "edit")
         self.saved_program = text
         self.refresh_timeline()
+        self.read_program_ahead()
 
     # -- chat --------------------------------------------------------------------------------
     @on(Input.Changed, "#idea")
