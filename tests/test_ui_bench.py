@@ -37,10 +37,15 @@ def test_bench_ui_prints_every_figure(tmp_path):
 @pytest.mark.model
 async def test_bench_ui_times_a_change_in_the_app(tiny_backend):
     """REAL tiny model. Figure 4 (a change to bench speed's pet shop made in the app): the time from Enter,
-    the model's own part of it and the app's CPU meanwhile."""
+    the model's own part of it and the app's CPU meanwhile. Figure 5 (the child's own edit, then a change
+    typed with no pause): the edited program was read before Enter, only the words and the chat template's
+    last tokens after it."""
     from vibecode.commands.bench_ui import measure_app
 
-    figures = await measure_app(tiny_backend, flood=False, max_new_tokens=32, changes=1)
+    figures = await measure_app(tiny_backend, flood=False, max_new_tokens=32, changes=1, typing=3.0)
+    assert len(figures["edit_change_seconds"]) == 1 and figures["edit_change_seconds"][0] > 0
+    typed = figures["edit_change_answers"][0]
+    assert typed["prompt_tokens"] > 400 and typed["prompt_tokens"] - typed["cached_prompt_tokens"] <= 30, typed
     walls, models, cpus = figures["change_seconds"], figures["change_model_seconds"], figures["change_app_cpu_seconds"]
     assert len(walls) == len(models) == len(cpus) == 1
     assert all(0 < model <= wall + 0.05 for model, wall in zip(models, walls)), (models, walls)

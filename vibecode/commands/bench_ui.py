@@ -19,6 +19,11 @@ Prints these figures (targets from the design, on 2 cores):
    app's CPU meanwhile. On 2 cores every bit of drawing the app does is taken from the model: drawing what
    the model wrote 10 times a second (and a new layout of the whole screen each time) made a change 8.2 s
    in the app against 5.5 s in ``bench speed`` (see model_jobs.DRAIN_SECONDS).
+5. with the REAL model: the child edits that program by hand (a name on its welcome line), then types a change
+   with no pause in typing and presses Enter ``--typing`` seconds after their last key in the program: seconds
+   from Enter to the changed program, and how much of the prompt was read before Enter (the app reads the
+   program once an edit is saved, model_jobs.read_program_ahead; before it did, only a pause in typing the
+   change did, and a quick typist's change read the whole ~500-token prompt after Enter).
 
 Projects go to a throw-away folder (``VIBECODE_HOME``); the model cache is the usual one, so a model
 that is already converted is not converted again. ``benchmarks/ui_bench.py`` runs the same code.
@@ -62,6 +67,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                          "the app's own limit)")
     ui.add_argument("--changes", type=int, default=4,
                     help="change requests to make with the real model (bench speed's, default 4; 0: none)")
+    ui.add_argument("--typing", type=float, default=6.0,
+                    help="figure 5: seconds from the child's last key in their own edit to Enter on a change typed "
+                         "with no pause (default 6; 0: skip figure 5)")
     ui.add_argument("--json", metavar="OUT", help="also write the figures to this JSON file")
     ui.set_defaults(func=run_ui)
 
@@ -145,7 +153,8 @@ def fake_backend() -> Any:
     return ScriptedBackend([answer], delay=0.01, chunk_chars=2)
 
 
-async def measure_app(backend: Any, *, flood: bool, max_new_tokens: int, changes: int = 0) -> dict:
+async def measure_app(backend: Any, *, flood: bool, max_new_tokens: int, changes: int = 0,
+                      typing: float = 0.0) -> dict:
     """One app session: the model gets ready, writes a program; then (``flood``) a program floods output;
     then the first ``changes`` of bench speed's change requests are made to its pet shop.
 
@@ -187,7 +196,44 @@ async def measure_app(backend: Any, *, flood: bool, max_new_tokens: int, changes
             result.update(await _flood(pilot, screen, meter))
         if changes:
             result.update(await _changes(pilot, screen, backend, changes))
+        if changes and typing > 0:
+            result.update(await _changes_after_an_edit(pilot, screen, backend, min(changes, 2), typing))
     return result
+
+
+async def _read_ahead_done(app: Any) -> None:
+    while any(w.group == "read-ahead" and not w.is_finished for w in app.workers):
+        await asyncio.sleep(0.05)
+
+
+async def _changes_after_an_edit(pilot: Any, screen: Any, backend: Any, count: int, typing: float) -> dict:
+    """Figure 5: the child's own edit to the pet shop, then a change typed with no pause (no read-ahead of
+    the words), Enter ``typing`` seconds after the edit's last key."""
+    from vibecode.commands.bench_speed import CHANGES, pet_shop
+
+    walls, answers = [], []
+    for index, ask in enumerate(CHANGES[:count]):
+        screen.set_program(pet_shop())
+        await asyncio.sleep(0.3)
+        await _read_ahead_done(screen.app)
+        name = ("Ada", "Ben", "Cleo", "Dev")[index % 4]  # a new edit each time: never read before
+        editor = screen.editor
+        line = next(i for i, text in enumerate(editor.text.splitlines()) if "Welcome to the Pet Shop" in text)
+        column = editor.document.get_line(line).index("the Pet Shop")
+        editor.replace(f"{name}'s", (line, column), (line, column + 3), maintain_selection_offset=False)
+        await asyncio.sleep(typing)
+        box = screen.query_one("#idea")
+        box.focus()
+        box.value = ask  # typed with no pause: Enter comes before the app would read the words
+        started = time.perf_counter()
+        await pilot.press("enter")
+        while screen.job is not None:
+            await asyncio.sleep(0.02)
+        walls.append(time.perf_counter() - started)
+        stats = getattr(backend, "last_stats", None)
+        answers.append(stats.to_dict() if stats else {})
+    return {"edit_change_seconds": [round(t, 2) for t in walls], "edit_change_answers": answers,
+            "edit_typing_seconds": typing}
 
 
 async def _changes(pilot: Any, screen: Any, backend: Any, count: int) -> dict:
@@ -205,8 +251,7 @@ async def _changes(pilot: Any, screen: Any, backend: Any, count: int) -> dict:
         box.focus()
         box.value = ask  # the child types: after a pause the app reads the program ahead
         await asyncio.sleep(READ_AHEAD_PAUSE + 0.3)
-        while any(w.group == "read-ahead" and not w.is_finished for w in app.workers):
-            await asyncio.sleep(0.05)
+        await _read_ahead_done(app)
         cpu, started = time.process_time(), time.perf_counter()
         await pilot.press("enter")
         while screen.job is not None:
@@ -335,7 +380,7 @@ def run_ui(args: argparse.Namespace) -> int:
             backend = open_backend(spec)
             try:
                 real = asyncio.run(measure_app(backend, flood=False, max_new_tokens=args.tokens,
-                                               changes=max(0, args.changes)))
+                                               changes=max(0, args.changes), typing=max(0.0, args.typing)))
                 try:
                     real["info"] = {k: v for k, v in (backend.info() or {}).items()
                                     if k in ("name", "location", "precision", "precision_reason", "threads")}
@@ -360,6 +405,16 @@ def run_ui(args: argparse.Namespace) -> int:
                               f"first word {answer['first_token_seconds']:.1f} s, {answer['completion_tokens']} "
                               f"tokens in {answer['decode_steps']} passes ({answer.get('written_ahead', 0)} written "
                               f"ahead while the child paused), {answer['seconds']:.1f} s", flush=True)
+            if real.get("edit_change_seconds"):
+                seconds = real["edit_change_seconds"]
+                print(f"5. the child edits that program, then types a change with no pause, Enter "
+                      f"{real['edit_typing_seconds']:.0f} s after the edit's last key (median of {len(seconds)}): "
+                      f"{statistics.median(seconds):.1f} s from Enter to the new program on screen  "
+                      f"[{', '.join(f'{t:.1f}' for t in seconds)}]", flush=True)
+                for answer in real.get("edit_change_answers", []):
+                    if answer:
+                        print(f"   prompt {answer['prompt_tokens']} ({answer['cached_prompt_tokens']} read before "
+                              f"Enter), {answer['completion_tokens']} tokens, {answer['seconds']:.1f} s", flush=True)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     figures["load_after"] = os.getloadavg()
