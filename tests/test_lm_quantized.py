@@ -298,8 +298,9 @@ def test_auto_runs_the_fast_kernel_wherever_the_kernels_build(ops, session_cache
 
 
 def _packed_layer(ops, qtype: str, rows: int, cols: int, bias: bool = False, kblocks: bool = True):
-    """A QuantLinear in the fast form, from random blocks of the file's layout: K-quant blocks (AVX2), or
-    values packed with float scales (AVX-512 VNNI, and files that are not K-quants)."""
+    """A QuantLinear in the fast form, from random blocks of the file's layout: K-quant blocks (every CPU),
+    or values packed with float scales (files that are not K-quants; summed with AVX-512 VNNI where the CPU
+    has it)."""
     import torch
 
     from vibecode.lm import quantized
@@ -321,8 +322,8 @@ def _packed_layer(ops, qtype: str, rows: int, cols: int, bias: bool = False, kbl
 @pytest.fixture(scope="module", params=["K-quant blocks", "float scales"])
 def packed_qwen(ops, request):
     """A small Qwen2 (transformers' own code) whose every layer matrix is packed for the int8 kernels, as the
-    1.5B model's are in the fast form: K-quant blocks on AVX2 machines, float scales with VNNI; Q6_K for v and
-    down in one layer, as in Q4_K_M files."""
+    1.5B model's are in the fast form: K-quant blocks (float scales for layers that are not K-quants); Q6_K
+    for v and down in one layer, as in Q4_K_M files."""
     import torch
     from transformers import Qwen2Config, Qwen2ForCausalLM
 

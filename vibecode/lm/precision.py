@@ -5,8 +5,8 @@
   2-core CPU, about a fifth of the memory. Needs an x86-64 CPU with AVX2 and a C++ compiler the first time
   (the kernels are built once).
 * ``fast``: the same weights, with the activations rounded to 8 bits per block of 32 (as llama.cpp does)
-  so the kernel sums with integer instructions (AVX-512 VNNI where the CPU has it, else AVX2), and the
-  K-quant layers read the file's own small scales. Answers can differ slightly from float32; see
+  so the kernel sums with integer instructions, and the K-quant layers read the file's own small scales
+  (AVX2's byte multiply-adds; other layers with AVX-512 VNNI where the CPU has it). Answers can differ slightly from float32; see
   ``AUTO_FAST`` for what was measured.
 * ``float32``: every weight de-quantised to float32 and run by plain transformers: the reference, and
   what ``transformers serve`` (classroom mode) loads.
@@ -42,6 +42,9 @@ ENV = "VIBECODE_PRECISION"
 # hours), a new program 6.6-8.5 s; kid ideas the same. 2026-12-06 later (vibecode.lm.lean instead of
 # transformers' model class, bit for bit; the next weights asked for ahead in checking passes, the same
 # sums): a change 5.5-5.8 s, a new program 6.7-8.2 s, later starts 3.0-3.8 s; kid ideas 40/40 ran, 36 matched.
+# 2026-12-06 evening, a 2-core AMD EPYC with AVX-512 VNNI (Zen 4), where the K-quant layers had kept float
+# scales summed with VNNI: with the K-quant blocks (AVX2 kernel) there too, HumanEval 34/40 (as on Zen 3),
+# a change 4.7-5.8 s (median 5.1) vs 5.7-6.4 s (5.8-5.9) the same evening, a new program 5.5 s vs 5.7 s.
 AUTO_FAST = True
 
 

@@ -404,10 +404,11 @@ def load_model(folder: Path, int8_activations: bool = False, lean: bool = True):
     # the linear layers whose input size fits are packed; an embedding only when a tied output layer is
     to_pack = {spec["tensors"] for spec in modules.values() if act8 and spec["kind"] == "linear"
                and fits_int8_kernel(header[f"{spec['tensors']}.scale"]["shape"][1] * spec["group"])}
-    # a packed K-quant layer keeps its own scales inside its blocks (not one that an embedding shares);
-    # measured on AVX2 only: a CPU with VNNI keeps the int8 kernel it was measured with (float scales)
+    # a packed K-quant layer keeps its own scales inside its blocks (not one that an embedding shares), on
+    # every CPU: with AVX-512 VNNI too its AVX2 kernel beat the float-scale VNNI one (2-core AMD EPYC Zen 4,
+    # 1.5B, interleaved: a word 38 vs 52 ms, a prompt 11.2-11.8 vs 14.0-15.0 ms a token; fewer bytes a word)
     embedding_bases = {spec["tensors"] for spec in modules.values() if spec["kind"] == "embedding"}
-    kblocks = act8 and torch.ops.vibecode.act8_isa() == "avx2"
+    kblocks = act8
     kept = _PackedBlocks(folder, header) if kblocks else None
     packed: dict[str, torch.Tensor] = {}
     with safe_open(str(folder / WEIGHTS), framework="pt") as weights:

@@ -9,7 +9,7 @@ single query's attention is vibecode's own kernel instead of SDPA: a few ms more
 float sums.
 
 Fused (``FusedLayers``): when every layer's matrices are packed for the int8 kernels (the fast form: K-quant
-blocks on AVX2 machines, float scales with AVX-512 VNNI) and the cache is vibecode's growing buffers, all
+blocks, float scales for layers that are not K-quants) and the cache is vibecode's growing buffers, all
 the layers run in one call of the kernel library (``decode_layers``): one team of threads for the whole
 pass instead of ~200 kernel calls, each waking the other thread. Same kernels on the same rounded
 activations; the norms, RoPE, SiLU and attention round differently from torch's in the last bits.
