@@ -238,7 +238,9 @@ class LocalModel:
             self.form = QUANTIZED  # also a quantized folder named directly
             self.model = quantized.load_model(Path(target), int8_activations=self.int8_activations, lean=self.lean)
             if self.int8_activations:
-                self.form_reason += f", 8-bit activations ({torch.ops.vibecode.act8_isa()})"
+                isa = torch.ops.vibecode.act8_isa()
+                kquants = "" if isa == "avx2" else "; 4- and 6-bit layers: avx2"  # (quantized.load_model)
+                self.form_reason += f", 8-bit activations ({isa}){kquants}"
         else:
             self.model = AutoModelForCausalLM.from_pretrained(
                 target, dtype=torch.float32, local_files_only=local_only
