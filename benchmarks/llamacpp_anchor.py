@@ -47,7 +47,7 @@ K_BLOCK_BYTES = {4: 152, 8: 276}  # qlinear_act8k's blocks of 256 weights with t
 
 def weight_bytes_per_token(folder: Path, kblocks: bool) -> int:
     """Bytes a decode step reads: every quantized layer's q, scale and offset, or for a K-quant layer in
-    the AVX2 fast form its blocks with their own scales (``kblocks``); the embedding not."""
+    the fast form its blocks with their own scales (``kblocks``); the embedding not."""
     import json
 
     from safetensors import safe_open
@@ -84,7 +84,7 @@ def run_vibecode(model: str, precision: str, messages, tokens: int) -> dict:
         info = backend.info()
         return {"tok_s": stats.tokens_per_second, "ttft": stats.first_token_seconds, "tokens": stats.completion_tokens,
                 "folder": info.get("folder"), "precision": info.get("precision"),
-                "kblocks": "(avx2)" in str(info.get("precision_reason", ""))}
+                "kblocks": info.get("precision") == "fast"}  # (quantized.load_model: on every CPU)
     finally:
         backend.close()
 
