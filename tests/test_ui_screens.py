@@ -158,6 +158,29 @@ async def test_the_model_reads_the_next_change_prompt_as_soon_as_the_program_cha
         assert "Hello" in edited and edited.endswith(CHANGE_LEAD)
 
 
+async def test_the_home_screen_reads_nothing_ahead_once_the_project_is_open():
+    """FAKE model, ready from the start. Enter on the home screen empties its idea box, a change that starts
+    its read-ahead timer; that read must not happen on the build screen, where it came after the project's
+    own read (the prompt of the next change), and made the test above fail on a quick computer."""
+    import asyncio
+
+    from vibecode.make.prompts import CHANGE_LEAD
+    from vibecode.screens.model_jobs import READ_AHEAD_PAUSE
+
+    backend = scripted([answer("Hi!", GREETING)])
+    app = make_app(backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await asyncio.to_thread(app.services.backend)  # ready: the home screen's reads are not skipped
+        app.screen.query_one("#new-idea").value = "say hello"
+        await wait_for(pilot, lambda: backend.prefills, 10, "the home screen to read ahead")
+        read_on_home = len(backend.prefills)
+        screen = await start_from_home(pilot, "say hello")
+        await pilot.pause(READ_AHEAD_PAUSE + 0.5)
+        read_since = backend.prefills[read_on_home:]
+        assert read_since and screen.is_current
+        assert all(p[-1].content.endswith(CHANGE_LEAD) for p in read_since), [p[-1].content[-40:] for p in read_since]
+
+
 class SlowStartBackend(ScriptedBackend):
     """A FAKE model that takes a while to get ready, as the real one does at the first start."""
 

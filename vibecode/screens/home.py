@@ -104,7 +104,14 @@ class HomeScreen(Screen):
         if timer is not None:
             timer.stop()
         idea = event.value.strip()
-        self._read_ahead_timer = self.set_timer(READ_AHEAD_PAUSE, lambda: self.read_ahead_worker(idea))
+        self._read_ahead_timer = self.set_timer(READ_AHEAD_PAUSE, lambda: self._read_ahead(idea))
+
+    def _read_ahead(self, idea: str) -> None:
+        """Only while the home screen shows: Enter clears the box (a change, so a timer) as the project
+        opens, and that timer's read (a new program's prompt, for no idea) is stale by then: it would
+        follow the project's own read ahead, the prompt its next change gets."""
+        if self.app.screen is self:  # (Screen.is_current: also the screen just beneath)
+            self.read_ahead_worker(idea)
 
     @work(thread=True, exclusive=True, group="read-ahead", exit_on_error=False, description="Reading ahead")
     def read_ahead_worker(self, idea: str) -> None:
