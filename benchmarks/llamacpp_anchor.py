@@ -42,7 +42,7 @@ def read_bandwidth_gbs() -> float:
     return data.numel() * 4 / statistics.median(times) / 1e9
 
 
-K_BLOCK_BYTES = {4: 152, 8: 276}  # qlinear_act8k's blocks of 256 weights with their own scales (Q4_K, Q6_K)
+K_BLOCK_BYTES = {4: 152, 8: 212}  # qlinear_act8k's blocks of 256 weights with their own scales (Q4_K, Q6_K)
 
 
 def weight_bytes_per_token(folder: Path, kblocks: bool) -> int:

@@ -84,7 +84,7 @@ def _size(num: float) -> str:
 
 def _on_disk(folder) -> int:
     """Bytes a cache folder takes: its checked files and what the fast form keeps beside them (its
-    weights in the kernel's order, 1.1 GB for the 1.5B), which the manifest's size leaves out."""
+    weights in the kernel's order, 1.0 GB for the 1.5B), which the manifest's size leaves out."""
     return sum(path.stat().st_size for path in folder.iterdir() if path.is_file())
 
 

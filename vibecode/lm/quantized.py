@@ -43,8 +43,9 @@ WEIGHTS = "weights.safetensors"
 LAYOUT = "quantized.json"
 # The fast form's K-quant blocks (act8k_pack), kept beside the weights after the first fast start so later
 # starts skip packing (~1.2 s for the 1.5B model on 2 cores). Derived data: rebuilt when missing, when its
-# weights changed, or when the name's layout number moves (bump it with act8k_pack's KBlock layout).
-KBLOCKS = "kblocks-1.safetensors"
+# weights changed, or when the name's layout number moves (bump it with act8k_pack's KBlock layout; 2: Q6_K's
+# values in 6 bits). Saving removes an older layout's file.
+KBLOCKS = "kblocks-2.safetensors"
 
 
 PACK_BLOCK = 256  # the int8-activation kernel reads weights re-ordered in blocks of this many inputs
@@ -373,6 +374,9 @@ class _PackedBlocks:
         try:
             _save_bytes({**self.saved, **self.made}, tmp, {"weights": self.source})
             os.replace(tmp, self.path)
+            for stale in self.path.parent.glob("kblocks-*.safetensors"):  # an older layout's (1.1 GB for the 1.5B)
+                if stale.name != self.path.name:
+                    stale.unlink(missing_ok=True)
         except OSError as exc:  # a read-only or full disk: the next start packs again
             tmp.unlink(missing_ok=True)
             log.warning("could not keep the packed blocks in %s: %s", self.path, exc)

@@ -14,7 +14,8 @@
 //   weight; answers can differ slightly from float32 (measured with HumanEval, see vibecode bench speed).
 //   The weights are re-ordered once by vibecode::act8_pack (vibecode::act8_unpack turns them back).
 // * vibecode::qlinear_act8k: the same for the K-quants (Q4_K, Q6_K) with the file's own small scales kept
-//   inside each packed block (vibecode::act8k_pack): a quarter to a third fewer bytes per token.
+//   inside each packed block (vibecode::act8k_pack; Q6_K's values in 6 bits): a quarter to a third fewer
+//   bytes per token.
 // vibecode::dequant gives the float32 weight [N, K] (embedding rows, tests).
 //
 // Built once per machine by vibecode/lm/kernels/__init__.py with -march=native; AVX2 + FMA is the minimum.
@@ -501,11 +502,18 @@ struct FloatScales {
 //   Q4_K (group 32): sub, sub_min 0..63; offset = -(dmin * sub_min).
 //   Q6_K (group 16): sub a signed byte; offset = -32 * scale.
 // They are stored inside the weights, after each block's values (act8k_pack), so a row is one stream of
-// memory: Q4_K blocks of 152 bytes (128 values, 8 sub, 8 sub_min, float d, float dmin), Q6_K blocks of 276
-// (256 values, 16 sub, float d). The offsets are folded into each block's sum.
-template <int GROUP>
+// memory: Q4_K blocks of 152 bytes (128 values, 8 sub, 8 sub_min, float d, float dmin), Q6_K blocks of 212
+// (the 6-bit values as 128 bytes of low 4 bits and 64 of high 2 bits, 16 sub, float d). The offsets are
+// folded into each block's sum.
+// Q6_K's values were a byte each (276-byte blocks) before: 6 bits read 23 % fewer bytes of those layers, and
+// unpacking them per tile of x rows costs less than that saves. Interleaved in one process (2-core Zen 4,
+// the 1.5B's 28 layers and output layer, the same logits to the bit): 1 token 40.2 -> 36.6 ms, 4 tokens
+// 70.0 -> 63.6 ms, 32 tokens 400 -> 403 ms, 65 tokens 769 -> 774 ms (median of 30-100). Widening a band of
+// rows to bytes once for all its tiles instead made passes of 8-32 tokens 3-7 % slower.
+template <int BITS, int GROUP>
 struct KBlock {
-  static constexpr int64_t values = GROUP == 32 ? 128 : 256;  // bytes of packed values
+  static_assert((BITS == 4 && GROUP == 32) || (BITS == 6 && GROUP == 16));
+  static constexpr int64_t values = BITS == 4 ? 128 : 128 + 64;  // bytes of packed values
   static constexpr int64_t bytes = GROUP == 32 ? values + 8 + 8 + 4 + 4 : values + 16 + 4;
   static const uint8_t* sub(const uint8_t* block) { return block + values; }
   static const uint8_t* sub_min(const uint8_t* block) { return block + values + 8; }
@@ -641,6 +649,16 @@ inline void half_weights(const uint8_t* qb, int h, __m256i* w) {
     w[1] = _mm256_and_si256(_mm256_srli_epi16(z0, 4), low4);
     w[2] = _mm256_and_si256(z1, low4);
     w[3] = _mm256_and_si256(_mm256_srli_epi16(z1, 4), low4);
+  } else if constexpr (BITS == 6) {
+    // the low 4 bits as Q4_K's; byte 32h + i of the high part holds the high 2 bits of step t's byte 32h + i
+    // at bits 2t, 2t + 1 (16-bit shifts: what crosses into the neighbour byte is masked off)
+    half_weights<4>(qb, h, w);
+    const __m256i hb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + 128 + h * 32));
+    const __m256i top = _mm256_set1_epi8(0x30);
+    w[0] = _mm256_or_si256(w[0], _mm256_and_si256(_mm256_slli_epi16(hb, 4), top));
+    w[1] = _mm256_or_si256(w[1], _mm256_and_si256(_mm256_slli_epi16(hb, 2), top));
+    w[2] = _mm256_or_si256(w[2], _mm256_and_si256(hb, top));
+    w[3] = _mm256_or_si256(w[3], _mm256_and_si256(_mm256_srli_epi16(hb, 2), top));
   } else {
     for (int t = 0; t < 4; ++t) w[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qb + t * 64 + h * 32));
   }
@@ -727,7 +745,7 @@ void act8k_block_avx2(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, in
 template <int BITS, int GROUP, int MT>
 void act8k_rows_avx2(const Act8& a, int64_t m0, int64_t K, const uint8_t* q, int64_t n0, int64_t n1, float* out,
                      int64_t N) {
-  using B = KBlock<GROUP>;
+  using B = KBlock<BITS, GROUP>;
   // Several rows of x: K is walked in chunks of CHUNK blocks, every weight row of n0..n1 (at most NB) taking
   // the chunk before the next chunk starts, so those rows of x stay in L1 (4 rows of 8960 values would not)
   constexpr int64_t CHUNK = MT == 1 ? 1 << 30 : 8;
@@ -875,12 +893,23 @@ void check_k_layout(int64_t bits, int64_t group, const char* op) {
               ": only Q4_K (4-bit, groups of 32) and Q6_K (8-bit, groups of 16)");
 }
 
+// (bits 8 is how the rest of vibecode names Q6_K's layout, a byte a value; its blocks hold 6 bits a value)
 template <typename F>
 void by_k_layout(int64_t bits, F f) {
   if (bits == 4)
     f(std::integral_constant<int, 4>{}, std::integral_constant<int, 32>{});
   else
-    f(std::integral_constant<int, 8>{}, std::integral_constant<int, 16>{});
+    f(std::integral_constant<int, 6>{}, std::integral_constant<int, 16>{});
+}
+
+// a Q6_K block's 256 packed bytes (act8_pack: step t's byte i at 64t + i, values 0..63) -> its 6-bit form
+// (KBlock<6, 16>; half_weights<6> reads it back): the low 4 bits as Q4_K's values, then the high 2 bits
+inline void narrow_q6k(const uint8_t* v, uint8_t* out) {
+  for (int i = 0; i < 64; ++i) {
+    out[i] = (v[i] & 0xF) | ((v[64 + i] & 0xF) << 4);             // steps 0 and 1
+    out[64 + i] = (v[128 + i] & 0xF) | ((v[192 + i] & 0xF) << 4);  // steps 2 and 3
+    out[128 + i] = (v[i] >> 4) | ((v[64 + i] >> 4) << 2) | ((v[128 + i] >> 4) << 4) | ((v[192 + i] >> 4) << 6);
+  }
 }
 
 // x times K-quant weights made by act8k_pack (the packed values with the file's own scales, KBlock)
@@ -888,7 +917,7 @@ at::Tensor qlinear_act8k(const at::Tensor& x_in, const at::Tensor& w, int64_t bi
   TORCH_CHECK(x_in.scalar_type() == at::kFloat, "qlinear_act8k: x must be float32");
   check_k_layout(bits, group, "qlinear_act8k");
   const int64_t K = x_in.size(-1), N = w.size(0);
-  const int64_t block_bytes = group == 32 ? KBlock<32>::bytes : KBlock<16>::bytes;
+  const int64_t block_bytes = group == 32 ? KBlock<4, 32>::bytes : KBlock<6, 16>::bytes;
   TORCH_CHECK(K % PACK_BLOCK == 0, "qlinear_act8k: the input size must be a multiple of 256");
   TORCH_CHECK(w.dim() == 2 && w.is_contiguous() && w.scalar_type() == at::kByte && w.size(1) == K / PACK_BLOCK * block_bytes,
               "qlinear_act8k: the weights do not match the input size");
@@ -921,8 +950,9 @@ at::Tensor act8k_pack(const at::Tensor& q, const at::Tensor& sub, const at::Tens
   check(d, at::kFloat, blocks, "d");
   check(sub_min, at::kByte, q4k ? K / group : 0, "sub_min");
   check(dmin, at::kFloat, q4k ? blocks : 0, "dmin");
-  const int64_t block_bytes = q4k ? KBlock<32>::bytes : KBlock<16>::bytes;
-  const int64_t value_bytes = q4k ? KBlock<32>::values : KBlock<16>::values;
+  const int64_t block_bytes = q4k ? KBlock<4, 32>::bytes : KBlock<6, 16>::bytes;
+  const int64_t value_bytes = q4k ? KBlock<4, 32>::values : KBlock<6, 16>::values;
+  const int64_t packed_bytes = q4k ? row_bytes<4>(PACK_BLOCK) : row_bytes<8>(PACK_BLOCK);  // a block in values
   const int64_t gpb = PACK_BLOCK / group;
   auto out = at::empty({N, blocks * block_bytes}, q.options());
   const uint8_t* v = values.data_ptr<uint8_t>();
@@ -931,7 +961,11 @@ at::Tensor act8k_pack(const at::Tensor& q, const at::Tensor& sub, const at::Tens
     for (int64_t n = n0; n < n1; ++n)
       for (int64_t b = 0; b < blocks; ++b) {
         uint8_t* block = o + (n * blocks + b) * block_bytes;
-        std::memcpy(block, v + (n * blocks + b) * value_bytes, value_bytes);
+        const uint8_t* packed = v + (n * blocks + b) * packed_bytes;
+        if (q4k)
+          std::memcpy(block, packed, value_bytes);
+        else
+          narrow_q6k(packed, block);
         std::memcpy(block + value_bytes, sub.data_ptr<uint8_t>() + n * (K / group) + b * gpb, gpb);
         const float db = d.data_ptr<float>()[n * blocks + b];
         if (q4k) {
@@ -1397,7 +1431,7 @@ PackedLinear packed_linear(const at::Tensor& w, const at::Tensor& scale, const a
   l.N = w.size(0);
   if (scale.numel() == 0) {
     check_k_layout(bits, group, "decode_layers");
-    const int64_t block_bytes = bits == 4 ? KBlock<32>::bytes : KBlock<16>::bytes;
+    const int64_t block_bytes = bits == 4 ? KBlock<4, 32>::bytes : KBlock<6, 16>::bytes;
     TORCH_CHECK(w.size(1) % block_bytes == 0, "decode_layers: weights must be act8k_pack blocks");
     l.K = w.size(1) / block_bytes * PACK_BLOCK;
   } else {
