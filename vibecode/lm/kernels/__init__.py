@@ -81,7 +81,7 @@ def _build_key(cxx: str, flags: set[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _compile(cxx: str, target: Path) -> None:
+def _compile(cxx: str, target: Path, source: Path = SOURCE) -> None:
     import torch
     from torch.utils import cpp_extension
 
@@ -94,7 +94,7 @@ def _compile(cxx: str, target: Path) -> None:
         f"-D_GLIBCXX_USE_CXX11_ABI={abi}",
         *[f"-I{p}" for p in cpp_extension.include_paths()],
         f"-I{sysconfig.get_paths()['include']}",
-        str(SOURCE), "-o", str(work),
+        str(source), "-o", str(work),
         f"-L{torch_lib}", "-lc10", "-ltorch_cpu", f"-Wl,-rpath,{torch_lib}",
     ]
     log.info("building kernels: %s", " ".join(command))
