@@ -105,9 +105,10 @@ def main() -> int:
     model, folder = local.model, Path(local.info()["folder"])
     with tempfile.TemporaryDirectory() as work:
         build_before(args.before, Path(work))
-    names = [f"model.layers.{i}.{part}" for i in range(len(model.model.layers))
-             for part in ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                          "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")]
+    # the fused pass's layers by name, in its order (found by their weights, so the order lives in step.py only)
+    by_weight = {id(getattr(m, "kblocks", None) if getattr(m, "kblocks", None) is not None else getattr(m, "q", None)): n
+                 for n, m in model.named_modules()}
+    names = [by_weight[id(weight)] for weight in fused.weights]
     head = model.lm_head
     current_head = head.kblocks if head.kblocks is not None else head.q
     *layers_before, head_before = before_blocks(folder, names + ["lm_head"], fused.weights + [current_head])
@@ -139,7 +140,7 @@ def main() -> int:
             cache.crop(-len(tokens))  # the same position for every pass
             return logits
 
-        load = open("/proc/loadavg").read().split()[:3]
+        load = Path("/proc/loadavg").read_text().split()[:3]
         print(f"kernels of {args.before} (before) against this checkout (now); model {args.model}, "
               f"{len(prompt)} tokens of context; load average {' '.join(load)}")
         for rows in [int(r) for r in args.rows.split(",")]:
