@@ -56,6 +56,62 @@ async def test_editor_colours_python():
         assert {"repeat", "string", "comment", "number", "function.builtin"} <= names
 
 
+class EditorAndBoxApp(App):
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Input
+
+        yield Input(id="idea")
+        yield CodeEditor("", id="code")
+
+
+async def test_a_growing_program_moves_the_editors_scrollbar_without_laying_out_the_screen(monkeypatch):
+    """While the model writes, each new line of code made the editor's virtual size change, and Textual
+    laid out the whole screen for it (CPU taken from the model). Now only the editor's own scrollbar
+    follows: its size is the program's length and the end stays reachable."""
+    from textual.widget import Widget
+
+    app = EditorAndBoxApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        editor = app.query_one(CodeEditor)
+        editor.insert("".join(f"print({i})\n" for i in range(20)))
+        await pilot.pause()
+        assert editor.show_vertical_scrollbar
+        layouts: list[str] = []
+        refresh = Widget.refresh
+        monkeypatch.setattr(Widget, "refresh", lambda self, *regions, layout=False, **kw: (
+            layout and layouts.append(type(self).__name__), refresh(self, *regions, layout=layout, **kw))[1])
+        for i in range(20, 40):
+            editor.insert(f"print({i})\n", editor.document.end, maintain_selection_offset=False)
+            editor.scroll_end(animate=False)
+            await pilot.pause()
+        assert "CodeEditor" not in layouts
+        assert editor.virtual_size.height == 41
+        assert editor.vertical_scrollbar.window_virtual_size == 41
+        assert editor.scroll_y == editor.max_scroll_y > 0
+        assert "print(39)" in "".join(str(line.text) for line in editor.render_lines(editor.size.region))
+
+
+async def test_the_editor_cursor_blinks_only_with_the_focus(monkeypatch):
+    """TextArea restarts its blink timer on any edit, so after the model wrote into the editor while the
+    child's focus was in the idea box, the editor's cursor line was drawn twice a second from then on."""
+    import asyncio
+
+    ticks: list[int] = []
+    toggle = CodeEditor._toggle_cursor_blink_visible
+    monkeypatch.setattr(CodeEditor, "_toggle_cursor_blink_visible", lambda self: (ticks.append(1), toggle(self))[1])
+    app = EditorAndBoxApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        editor = app.query_one(CodeEditor)
+        app.query_one("#idea").focus()
+        await pilot.pause()
+        editor.insert("print('the model wrote this')\n")
+        await asyncio.sleep(1.3)
+        assert ticks == [], "no blinking without the focus"
+        editor.focus()
+        await asyncio.sleep(1.3)
+        assert ticks, "the focused editor's cursor still blinks"
+
+
 def test_edit_summaries_say_what_changed():
     old = "a = 1\nprint(a)\n"
     assert words.summary_for_edit(old, old + "print(2)\n") == "You added 1 line yourself (line 3)"
