@@ -58,3 +58,15 @@ def test_examples_are_good_programs_and_picked_by_similarity():
     assert pick_examples("a shop that sells toys and shows the total price")[0].name == "ice_cream_shop"
     assert pick_examples("zzz", 2)[0].name == "candle_profit"
     assert pick_examples("anything", 0) == []
+
+
+def test_a_lemonade_stand_where_the_child_picks_gets_an_example_that_asks():
+    """The classroom's favourite idea: shown the random cookie-stall simulation, the real 1.5B made "a
+    lemonade stand where I pick the price" a program that picked a random price itself. A stand whose
+    numbers the child types gets the profit calculator (input() with a kind retry); a stand simulated over
+    random days still gets the simulation."""
+    for idea in ("a lemonade stand where I pick the price", "a lemonade stand that asks how many cups",
+                 "make a lemonade stand game where I pick the price and see how many cups I sell"):
+        example = pick_examples(idea)[0]
+        assert example.name == "candle_profit" and "input(" in example.program, idea
+    assert pick_examples("simulate my lemonade stand for 7 days with random weather")[0].name == "cookie_stall_week"
