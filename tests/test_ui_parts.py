@@ -43,6 +43,14 @@ def test_engine_pipeline_store_and_sandbox_never_import_textual():
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
+def _count_calls(monkeypatch, owner: type, name: str) -> list[int]:
+    """A list that grows by one each time ``owner.name`` is called (the method still runs)."""
+    calls: list[int] = []
+    method = getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda self, *args, **kwargs: (calls.append(1), method(self, *args, **kwargs))[1])
+    return calls
+
+
 class EditorApp(App):
     def compose(self) -> ComposeResult:
         yield CodeEditor('# hi\nfor n in range(3):\n    print("n is", n)\n', id="code")
@@ -96,9 +104,7 @@ async def test_the_editor_cursor_blinks_only_with_the_focus(monkeypatch):
     child's focus was in the idea box, the editor's cursor line was drawn twice a second from then on."""
     import asyncio
 
-    ticks: list[int] = []
-    toggle = CodeEditor._toggle_cursor_blink_visible
-    monkeypatch.setattr(CodeEditor, "_toggle_cursor_blink_visible", lambda self: (ticks.append(1), toggle(self))[1])
+    ticks = _count_calls(monkeypatch, CodeEditor, "_toggle_cursor_blink_visible")
     app = EditorAndBoxApp()
     async with app.run_test(size=(60, 12)) as pilot:
         editor = app.query_one(CodeEditor)
@@ -172,9 +178,7 @@ async def test_the_run_panel_ticks_only_while_it_has_output_to_write(monkeypatch
 
     from vibecode.widgets.run_panel import OutputLog, RunPanel
 
-    ticks: list[int] = []
-    flush = RunPanel.flush
-    monkeypatch.setattr(RunPanel, "flush", lambda self: (ticks.append(1), flush(self))[1])
+    ticks = _count_calls(monkeypatch, RunPanel, "flush")
     app = PanelApp()
     async with app.run_test(size=(80, 20)) as pilot:
         panel = app.query_one(RunPanel)
