@@ -69,4 +69,16 @@ def test_a_lemonade_stand_where_the_child_picks_gets_an_example_that_asks():
                  "make a lemonade stand game where I pick the price and see how many cups I sell"):
         example = pick_examples(idea)[0]
         assert example.name == "candle_profit" and "input(" in example.program, idea
-    assert pick_examples("simulate my lemonade stand for 7 days with random weather")[0].name == "cookie_stall_week"
+    for idea in ("simulate my lemonade stand for 7 days with random weather",
+                 "a lemonade stand for a week with random weather"):
+        assert pick_examples(idea)[0].name == "cookie_stall_week", idea
+
+
+def test_the_child_choosing_does_not_pick_the_example():
+    """"Choose" and "pick" say who decides, not what the program is: a car wash where the child chooses the
+    price got the forest adventure ("choose which way to go"), a vending machine where they pick a drink the
+    secret-number game ("the computer picks"). The adventure and the guessing game still get theirs."""
+    assert pick_examples("a car wash where I choose the price")[0].name == "candle_profit"
+    assert pick_examples("a vending machine where I pick a drink")[0].name == "ice_cream_shop"
+    assert pick_examples("an adventure in a forest where I choose which way to go")[0].name == "forest_adventure"
+    assert pick_examples("a game where the computer picks a secret number and I guess it")[0].name == "secret_number"

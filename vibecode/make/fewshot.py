@@ -18,6 +18,9 @@ _STOP = {
     "a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "my", "me", "i", "it", "is",
     "that", "this", "where", "when", "how", "what", "make", "can", "you", "your", "do", "does", "program",
     "game", "some", "from", "up", "if", "by", "be", "are", "its", "let", "lets", "want", "please", "so",
+    # the child choosing says nothing about the kind of program: "a car wash where I choose the price" is
+    # not the forest adventure's "choose which way to go", "I pick a drink" not the secret number's "picks"
+    "choose", "chooses", "chose", "pick", "picks", "picked",
 }
 
 
